@@ -1,0 +1,80 @@
+# The one front door. Every target sets up what it needs itself, so `make serve` and `make test` work on a
+# fresh Debian machine with Python 3.11, make and git. CI, the dev container and .ci/run call these targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+BUILD  := _build
+SITE   := $(BUILD)/dirhtml
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# Strict by default: warnings are errors, nitpicky references, and every problem reported in one run.
+STRICT := -W -n --keep-going
+
+.PHONY: help install install-dev system-deps build serve live conf test test-fast linkcheck bench lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned build requirements
+
+install-dev: $(VENV)/.installed-dev ## Also install the test tools
+
+system-deps: ## Install the Debian packages the browser tests need (chromium, Java for the HTML checker, Node.js)
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@if [ ! -d node_modules/axe-core ] || [ ! -d node_modules/vnu-jar ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+
+build: install ## Build the book strictly into _build/dirhtml (no network needed)
+	$(BIN)/jupyter-book build . --builder dirhtml $(STRICT)
+
+serve: build ## Build, then serve the book at http://127.0.0.1:8000
+	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(PORT) --bind $(HOST) --directory $(SITE)
+
+conf: install ## Write conf.py from _config.yml (for sphinx-autobuild and other Sphinx tools)
+	$(BIN)/jupyter-book config sphinx . >/dev/null
+
+live: conf ## Live preview: rebuild on save and reload the browser, at http://127.0.0.1:8000
+	$(BIN)/sphinx-autobuild . $(BUILD)/live -b dirhtml --host $(HOST) --port $(PORT) \
+	  --ignore "$(BUILD)/*" --ignore ".venv/*" --ignore "tests/*" --ignore "node_modules/*" --ignore "conf.py"
+
+test: install-dev system-deps ## Run every test (build, consistency, bad input, extensions, browser)
+	$(BIN)/python -m pytest
+
+test-fast: install-dev ## Run the tests that need no browser
+	$(BIN)/python -m pytest -m "not browser"
+
+linkcheck: install ## Check every external link (needs the network; CI runs it on pull requests)
+	$(BIN)/jupyter-book build . --builder linkcheck $(STRICT)
+
+bench: install-dev system-deps ## Measure build time, live-rebuild time, data-layer cost, page weight
+	$(BIN)/python _bench/run.py
+
+lock: install-dev ## Re-pin requirements*.txt from requirements*.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
+
+clean: ## Remove the build output
+	rm -rf $(BUILD) conf.py

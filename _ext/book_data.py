@@ -1,0 +1,666 @@
+"""The landscape as data: validated YAML in ``_data/`` rendered as tables, figures and downloads.
+
+* Every ``_data/NAME.yaml`` is validated against ``_data/schemas/NAME.schema.json`` (JSON Schema 2020-12)
+  when the build starts, and further checked for real calendar dates, ``sources`` keys that exist in the
+  bibliography, licence ids that exist in ``licences.yaml`` and unique names. A problem is reported with the
+  file, the line, the row's name and the field, and stops a strict build.
+* ``{data-table} NAME`` renders chosen columns, filtered and sorted, as a captioned table whose licence and
+  source cells are citations (so they link to the chapter's bibliography), with download links under it.
+* ``{data-figure} KIND`` renders a figure from the data at build time: matplotlib to inline SVG, with
+  deterministic output, generated alt text and colours that follow the page's light or dark mode.
+* ``{data-downloads}`` lists every data set with its CSV, JSON and schema, which the build writes to
+  ``data/`` in the output.
+
+``book_data_enabled = False`` turns the layer off (directives render nothing); the benchmark uses it to
+measure what the layer costs.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.osutil import relative_uri
+
+from book_checks import bib_entries, warn_at
+
+logger = logging.getLogger(__name__)
+
+DATA_LICENCE = "CC-BY-4.0"
+LICENCE_FIELDS = ("licence",)
+DATE_SCHEMA_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"  # the schemas' date pattern; DATE_RE also checks the calendar
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class _StringDateLoader(yaml.SafeLoader):
+    """A safe loader that keeps dates as the strings the writer typed (``2024-07``, ``2024-07-23``)."""
+
+
+_StringDateLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Row:
+    values: dict[str, Any]
+    line: int
+    field_lines: dict[str, int]
+
+    @property
+    def name(self) -> str:
+        return str(self.values.get("name") or self.values.get("id") or f"row at line {self.line}")
+
+
+@dataclass
+class Dataset:
+    name: str
+    path: Path
+    schema: dict[str, Any]
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return self.schema["items"]["properties"]
+
+    def title(self, column: str) -> str:
+        return str(self.properties.get(column, {}).get("title", column))
+
+    @property
+    def as_of(self) -> str:
+        return max((str(row.values.get("as_of", "")) for row in self.rows), default="")
+
+
+@dataclass
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+
+# --- Loading and validation -------------------------------------------------------------------------------
+
+
+def load_rows(path: Path) -> tuple[list[Row], list[Problem]]:
+    """Rows of a YAML list with the line of each row and of each field (1-based)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        document = yaml.compose(text, Loader=_StringDateLoader)
+        values = yaml.load(text, Loader=_StringDateLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        return [], [Problem(path, line, f"not valid YAML: {error.problem or error}")]
+    if not isinstance(document, yaml.SequenceNode) or not isinstance(values, list):
+        return [], [Problem(path, 1, "a data file is a YAML list of rows ('- name: ...')")]
+    rows = []
+    for node, value in zip(document.value, values):
+        field_lines = {}
+        if isinstance(node, yaml.MappingNode):
+            field_lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+        rows.append(Row(value if isinstance(value, dict) else {"": value}, node.start_mark.line + 1, field_lines))
+    return rows, []
+
+
+def valid_date(text: Any) -> bool:
+    match = DATE_RE.match(str(text)) if isinstance(text, str) else None
+    if not match:
+        return False
+    year, month, day = int(match.group(1)), int(match.group(2) or 1), match.group(3)
+    if not 1 <= month <= 12:
+        return False
+    return day is None or 1 <= int(day) <= calendar.monthrange(year, month)[1]
+
+
+def date_fields(schema: dict[str, Any]) -> list[str]:
+    def is_date(spec: dict[str, Any]) -> bool:
+        return spec.get("pattern") == DATE_SCHEMA_PATTERN or any(is_date(s) for s in spec.get("anyOf", []))
+
+    return [name for name, spec in schema["items"]["properties"].items() if is_date(spec)]
+
+
+def validate(
+    dataset: Dataset, bib_keys: set[str], licence_ids: set[str], today: dt.date
+) -> list[Problem]:
+    """Every problem with a data set, each located at the row (or field) it concerns."""
+    from jsonschema import Draft202012Validator
+
+    problems: list[Problem] = []
+
+    def at(row: Row, column: str | None, message: str) -> None:
+        line = row.field_lines.get(column, row.line) if column else row.line
+        where = f"row '{row.name}'" + (f", field '{column}'" if column else "")
+        problems.append(Problem(dataset.path, line, f"{where}: {message}"))
+
+    validator = Draft202012Validator(dataset.schema)
+    instance = [row.values for row in dataset.rows]
+    for error in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+        path = list(error.absolute_path)
+        if not path:
+            problems.append(Problem(dataset.path, 1, error.message))
+            continue
+        row = dataset.rows[int(path[0])]
+        column = str(path[1]) if len(path) > 1 else None
+        if error.validator == "required":
+            missing = re.findall(r"'([^']+)' is a required property", error.message)
+            message = f"missing required field '{missing[0]}'" if missing else error.message
+            at(row, None, message)
+        elif error.validator == "additionalProperties":
+            at(row, None, f"{error.message} (fields allowed: {', '.join(dataset.properties)})")
+        else:
+            at(row, column, error.message)
+
+    seen: dict[str, int] = {}
+    for row in dataset.rows:
+        key = row.name.lower()
+        if key in seen:
+            at(row, None, f"duplicate name (first at line {seen[key]})")
+        seen.setdefault(key, row.line)
+        for column in date_fields(dataset.schema):
+            value = row.values.get(column)
+            if value is not None and not valid_date(value):
+                at(row, column, f"'{value}' is not a date (YYYY-MM-DD, or YYYY-MM / YYYY)")
+        as_of = row.values.get("as_of")
+        if valid_date(as_of) and str(as_of) > today.isoformat():
+            at(row, "as_of", f"'{as_of}' is in the future")
+        for key in row.values.get("sources") or []:
+            if isinstance(key, str) and key not in bib_keys:
+                at(row, "sources", f"unknown source key '{key}': add it to references.bib")
+        for column in LICENCE_FIELDS:
+            value = row.values.get(column)
+            if column in dataset.properties and value is not None and value not in licence_ids:
+                at(row, column, f"unknown licence id '{value}': use an id from _data/licences.yaml")
+    return problems
+
+
+def load_all(srcdir: Path, bibfiles: list[str], today: dt.date) -> tuple[dict[str, Dataset], list[Problem]]:
+    data_dir = srcdir / "_data"
+    problems: list[Problem] = []
+    datasets: dict[str, Dataset] = {}
+    for path in sorted(data_dir.glob("*.yaml")):
+        schema_path = data_dir / "schemas" / f"{path.stem}.schema.json"
+        if not schema_path.exists():
+            problems.append(Problem(path, 1, f"no schema: add _data/schemas/{schema_path.name}"))
+            continue
+        rows, load_problems = load_rows(path)
+        problems += load_problems
+        datasets[path.stem] = Dataset(path.stem, path, json.loads(schema_path.read_text(encoding="utf-8")), rows)
+    bib_keys = {
+        entry["key"] for name in bibfiles for entry in bib_entries((srcdir / name).read_text(encoding="utf-8"))
+    }
+    licence_ids = {str(row.values.get("id")) for row in datasets["licences"].rows} if "licences" in datasets else set()
+    for dataset in datasets.values():
+        problems += validate(dataset, bib_keys, licence_ids, today)
+    return datasets, problems
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    app.book_datasets = {}  # type: ignore[attr-defined]
+    if not app.config.book_data_enabled:
+        return
+    srcdir = Path(app.srcdir)
+    datasets, problems = load_all(srcdir, app.config.bibtex_bibfiles, dt.date.today())
+    for problem in problems:
+        warn_at(problem.message, problem.path.relative_to(srcdir), problem.line, "data")
+    app.book_datasets = datasets  # type: ignore[attr-defined]
+
+
+# --- Shared helpers for directives -----------------------------------------------------------------------
+
+
+def parse_where(text: str) -> list[tuple[str, str, list[str]]]:
+    """``field=a|b, other!=c`` -> [(field, op, values)]."""
+    conditions = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        match = re.fullmatch(r"([a-z_]+)\s*(!=|=)\s*(.+)", part)
+        if not match:
+            raise ValueError(f"bad :where: condition '{part}' (use field=value, field!=value or field=a|b)")
+        conditions.append((match.group(1), match.group(2), [v.strip() for v in match.group(3).split("|")]))
+    return conditions
+
+
+def matches(row: dict[str, Any], conditions: list[tuple[str, str, list[str]]]) -> bool:
+    for column, op, wanted in conditions:
+        value = row.get(column)
+        values = [str(v) for v in value] if isinstance(value, list) else [str(value).lower() if isinstance(value, bool) else str(value)]
+        hit = any(v in wanted for v in values)
+        if (op == "=") != hit:
+            return False
+    return True
+
+
+def sort_key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (1, "")
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, (int, float)):
+        return (0, value)
+    return (0, str(value).lower())
+
+
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$])")
+
+
+def escape(text: str) -> str:
+    return MD_SPECIAL.sub(r"\\\1", text)
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(format_value(v) for v in value) if value else "–"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and value >= 10000:
+        return f"{value:,}"
+    return str(value)
+
+
+def download_links(app: Sphinx, docname: str, dataset: str) -> nodes.raw:
+    here = app.builder.get_target_uri(docname)
+    links = " · ".join(
+        f'<a href="{relative_uri(here, f"data/{dataset}.{ext}")}" download>{label}</a>'
+        for ext, label in (("csv", "CSV"), ("json", "JSON"), ("schema.json", "schema"))
+    )
+    html = f'<p class="data-download">Download this data ({DATA_LICENCE}): {links}</p>'
+    return nodes.raw("", html, format="html")
+
+
+class _DataDirective(SphinxDirective):
+    def dataset(self, name: str) -> Dataset | None:
+        datasets = getattr(self.env.app, "book_datasets", {})
+        if name not in datasets:
+            if self.env.app.config.book_data_enabled:
+                known = ", ".join(sorted(datasets)) or "none"
+                raise self.error(f"unknown data set '{name}' (known: {known})")
+            return None
+        self.env.note_dependency(str(datasets[name].path))
+        self.env.note_dependency(str(datasets[name].path.parent / "schemas" / f"{name}.schema.json"))
+        return datasets[name]
+
+
+# --- Tables -----------------------------------------------------------------------------------------------
+
+
+class DataTable(_DataDirective):
+    """``{data-table} NAME`` with ``:columns:``, ``:where:``, ``:sort:``, ``:limit:``, ``:name:``; content = caption."""
+
+    required_arguments = 1
+    has_content = True
+    option_spec = {
+        "columns": directives.unchanged_required,
+        "where": directives.unchanged,
+        "sort": directives.unchanged,
+        "limit": directives.positive_int,
+        "name": directives.unchanged,
+        "sources": directives.flag,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        dataset = self.dataset(self.arguments[0])
+        if dataset is None:
+            return []
+        columns = [c.strip() for c in self.options.get("columns", "").split(",") if c.strip()]
+        unknown = [c for c in columns if c not in dataset.properties]
+        if not columns or unknown:
+            raise self.error(
+                f"unknown column(s) {unknown} for '{dataset.name}' (columns: {', '.join(dataset.properties)})"
+            )
+        if "sources" not in columns:
+            columns.append("sources")
+        try:
+            conditions = parse_where(self.options.get("where", ""))
+        except ValueError as error:
+            raise self.error(str(error)) from None
+        bad = [c for c, _, _ in conditions if c not in dataset.properties]
+        if bad:
+            raise self.error(f"unknown :where: field(s) {bad} for '{dataset.name}'")
+        rows = [row.values for row in dataset.rows if matches(row.values, conditions)]
+        sort = self.options.get("sort", "").strip()
+        if sort:
+            column = sort.lstrip("-")
+            if column not in dataset.properties:
+                raise self.error(f"unknown :sort: field '{column}' for '{dataset.name}'")
+            present = [r for r in rows if r.get(column) is not None]
+            absent = [r for r in rows if r.get(column) is None]
+            rows = sorted(present, key=lambda r: sort_key(r.get(column)), reverse=sort.startswith("-")) + absent
+        if "limit" in self.options:
+            rows = rows[: self.options["limit"]]
+        if not rows:
+            raise self.error(f"no rows of '{dataset.name}' match :where: {self.options.get('where')}")
+        licences = getattr(self.env.app, "book_datasets", {}).get("licences")
+        licence_sources = {
+            str(r.values["id"]): r.values.get("sources") or [] for r in (licences.rows if licences else [])
+        }
+
+        def cell(column: str, row: dict[str, Any]) -> str:
+            value = row.get(column)
+            if column == "sources":
+                return "{cite}`" + ",".join(value) + "`"
+            if column in LICENCE_FIELDS and value is not None and licence_sources.get(str(value)):
+                return f"{escape(str(value))} {{cite}}`{licence_sources[str(value)][0]}`"
+            return escape(format_value(value))
+
+        caption = " ".join(self.content).strip() or dataset.schema.get("title", dataset.name)
+        lines = [f"```{{list-table}} {caption}", ":header-rows: 1", ":class: data-table"]
+        if "name" in self.options:
+            lines.append(f":name: {self.options['name']}")
+        lines.append("")
+        lines.append("* " + "\n  ".join(f"- {escape(dataset.title(c))}" for c in columns))
+        for row in rows:
+            lines.append("* " + "\n  ".join(f"- {cell(c, row)}" for c in columns))
+        lines.append("```")
+        table_nodes = self.parse_text_to_nodes("\n".join(lines))
+        self.env.metadata[self.env.docname]["has_data_table"] = True
+        return [*table_nodes, download_links(self.env.app, self.env.docname, dataset.name)]
+
+
+class DataDownloads(_DataDirective):
+    """``{data-downloads}``: every data set, its size, date and downloads."""
+
+    def run(self) -> list[nodes.Node]:
+        datasets = getattr(self.env.app, "book_datasets", {})
+        if not datasets:
+            return []
+        app = self.env.app
+        here = app.builder.get_target_uri(self.env.docname)
+        rows = []
+        for name, dataset in sorted(datasets.items()):
+            self.dataset(name)
+            links = " · ".join(
+                f'<a href="{relative_uri(here, f"data/{name}.{ext}")}" download>{label}</a>'
+                for ext, label in (("csv", "CSV"), ("json", "JSON"), ("schema.json", "schema"))
+            )
+            rows.append(
+                f"<tr><td>{dataset.schema.get('title', name)}</td><td>{dataset.schema.get('description', '')}</td>"
+                f"<td>{len(dataset.rows)}</td><td>{dataset.as_of}</td><td>{links}</td></tr>"
+            )
+        html = (
+            '<table class="data-downloads"><caption>The book\'s data sets ('
+            + DATA_LICENCE
+            + ")</caption><thead><tr><th scope=\"col\">Data set</th><th scope=\"col\">What it holds</th>"
+            "<th scope=\"col\">Rows</th><th scope=\"col\">Checked up to</th><th scope=\"col\">Download</th></tr>"
+            "</thead><tbody>" + "".join(rows) + "</tbody></table>"
+        )
+        return [nodes.raw("", html, format="html")]
+
+
+# --- Figures ----------------------------------------------------------------------------------------------
+
+INK = "#1a1a1a"  # replaced by currentColor so that axes and labels follow the page's colour mode
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#8a8a8a", "#F0E442"]
+
+
+def _year(value: Any) -> int | None:
+    match = DATE_RE.match(str(value)) if value else None
+    return int(match.group(1)) if match else None
+
+
+def _decimal_year(value: Any) -> float | None:
+    match = DATE_RE.match(str(value)) if value else None
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2) or 7), int(match.group(3) or 1)
+    return year + (dt.date(year, month, day).timetuple().tm_yday - 1) / 365.25
+
+
+def _figure_svg(draw: Any) -> str:
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    style = {
+        "svg.fonttype": "none",
+        "svg.hashsalt": "state-of-open-source-ai",
+        "font.family": "sans-serif",
+        "font.size": 11,
+        "text.color": INK,
+        "axes.labelcolor": INK,
+        "axes.edgecolor": INK,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "axes.facecolor": "none",
+        "figure.facecolor": "none",
+        "savefig.facecolor": "none",
+        "legend.frameon": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+    with plt.rc_context(style):
+        figure, axes = plt.subplots(figsize=(8, 4.6), layout="constrained")
+        draw(axes)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        plt.close(figure)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = svg.replace(INK, "currentColor").replace(INK.upper(), "currentColor")
+    svg = re.sub(r'width="[\d.]+pt" height="[\d.]+pt"', 'width="100%" height="auto"', svg, count=1)
+    return svg
+
+
+def releases_by_licence(datasets: dict[str, Dataset]) -> tuple[Any, str]:
+    families = {str(r.values["id"]): r.values["family"] for r in datasets["licences"].rows}
+    counts: dict[int, dict[str, int]] = {}
+    for row in datasets["models"].rows:
+        values = row.values
+        year = _year(values.get("released"))
+        if year is None or values.get("weights") == "closed":
+            continue
+        family = families.get(str(values.get("licence")), "other")
+        counts.setdefault(year, {}).setdefault(family, 0)
+        counts[year][family] += 1
+    years = sorted(counts)
+    order = [f for f in ("permissive", "custom-model", "non-commercial", "copyleft", "weak-copyleft",
+                         "public-domain", "source-available", "other")
+             if any(f in counts[y] for y in years)]
+
+    def draw(axes: Any) -> None:
+        bottom = [0] * len(years)
+        for i, family in enumerate(order):
+            heights = [counts[y].get(family, 0) for y in years]
+            axes.bar(years, heights, bottom=bottom, label=family.replace("-", " "), color=PALETTE[i % len(PALETTE)])
+            bottom = [b + h for b, h in zip(bottom, heights)]
+        axes.set_xlabel("Year of release")
+        axes.set_ylabel("Open-weight releases in the data set")
+        axes.set_xticks(years)
+        axes.legend(title="Licence family", loc="upper left")
+
+    total = sum(sum(c.values()) for c in counts.values())
+    busiest = max(years, key=lambda y: sum(counts[y].values()))
+    permissive = {y: counts[y].get("permissive", 0) for y in years}
+    alt = (
+        f"Stacked bar chart of {total} open-weight model releases in the book's data set, by year from "
+        f"{years[0]} to {years[-1]} and by licence family. {busiest} has the most releases "
+        f"({sum(counts[busiest].values())}); permissively licensed releases number "
+        + ", ".join(f"{n} in {y}" for y, n in permissive.items())
+        + "."
+    )
+    return draw, alt
+
+
+def params_vs_date(datasets: dict[str, Dataset]) -> tuple[Any, str]:
+    points = []
+    for row in datasets["models"].rows:
+        values = row.values
+        x, y = _decimal_year(values.get("released")), values.get("params_total_b")
+        if x is not None and y:
+            points.append((x, float(y), values.get("architecture"), values["name"]))
+    markers = {"dense": ("o", PALETTE[0]), "moe": ("^", PALETTE[1]), "hybrid": ("s", PALETTE[2])}
+
+    def draw(axes: Any) -> None:
+        for arch, (marker, colour) in markers.items():
+            xs = [p[0] for p in points if p[2] == arch]
+            ys = [p[1] for p in points if p[2] == arch]
+            if xs:
+                axes.scatter(xs, ys, marker=marker, color=colour, label={"moe": "mixture of experts"}.get(arch, arch),
+                             s=36, edgecolors=INK, linewidths=0.4)
+        axes.set_yscale("log")
+        axes.set_xlabel("Release date")
+        axes.set_ylabel("Total parameters (billions, log scale)")
+        for x, y, _, name in sorted(points, key=lambda p: -p[1])[:4]:
+            axes.annotate(name, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        axes.legend(title="Architecture", loc="upper left")
+
+    moe = [p for p in points if p[2] == "moe"]
+    largest = max(points, key=lambda p: p[1])
+    alt = (
+        f"Scatter plot of total parameters (log scale) against release date for {len(points)} models with "
+        f"published sizes, from {min(int(p[0]) for p in points)} to {max(int(p[0]) for p in points)}. "
+        f"{len(moe)} are mixtures of experts, marked with triangles, and most of them appear from 2024 on; "
+        f"the largest is {largest[3]} at {format_value(largest[1])} billion parameters."
+    )
+    return draw, alt
+
+
+def bandwidth_vs_memory(datasets: dict[str, Dataset]) -> tuple[Any, str]:
+    points = [
+        (float(r.values["memory_gb"]), float(r.values["bandwidth_gbs"]), r.values["vendor"], r.values["name"])
+        for r in datasets["hardware"].rows
+        if r.values.get("memory_gb") and r.values.get("bandwidth_gbs") and r.values.get("memory_gb") >= 1
+    ]
+    vendors = sorted({p[2] for p in points})
+
+    def draw(axes: Any) -> None:
+        for i, vendor in enumerate(vendors):
+            xs = [p[0] for p in points if p[2] == vendor]
+            ys = [p[1] / 1000 for p in points if p[2] == vendor]
+            axes.scatter(xs, ys, label=vendor, color=PALETTE[i % len(PALETTE)], s=40, edgecolors=INK, linewidths=0.4)
+        for x, y, _, name in points:
+            axes.annotate(name, (x, y / 1000), textcoords="offset points", xytext=(4, 3), fontsize=7)
+        axes.set_xscale("log")
+        axes.set_xlabel("Memory per accelerator (GB, log scale)")
+        axes.set_ylabel("Memory bandwidth (TB/s)")
+        axes.legend(title="Vendor", loc="upper left")
+
+    top = max(points, key=lambda p: p[1])
+    biggest = max(points, key=lambda p: p[0])
+    alt = (
+        f"Scatter plot of memory bandwidth against memory size for {len(points)} accelerators from "
+        f"{len(vendors)} vendors. {top[3]} has the highest bandwidth ({format_value(top[1] / 1000)} TB/s) and "
+        f"{biggest[3]} the most memory ({format_value(biggest[0])} GB); consumer and laptop chips sit at the "
+        f"low end of both axes."
+    )
+    return draw, alt
+
+
+FIGURES = {
+    "releases-by-licence": (("models", "licences"), releases_by_licence),
+    "params-vs-date": (("models",), params_vs_date),
+    "bandwidth-vs-memory": (("hardware",), bandwidth_vs_memory),
+}
+
+
+class DataFigure(_DataDirective):
+    """``{data-figure} KIND`` with ``:name:``; content = caption. KIND is one of FIGURES."""
+
+    required_arguments = 1
+    has_content = True
+    option_spec = {"name": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        kind = self.arguments[0]
+        if kind not in FIGURES:
+            raise self.error(f"unknown data figure '{kind}' (known: {', '.join(sorted(FIGURES))})")
+        needs, make = FIGURES[kind]
+        datasets = {name: self.dataset(name) for name in needs}
+        if any(d is None for d in datasets.values()):
+            return []
+        draw, alt = make(datasets)  # type: ignore[arg-type]
+        svg = _figure_svg(draw).replace("<svg ", f'<svg role="img" aria-label="{alt}" ', 1)
+        figure = nodes.figure(classes=["data-figure"])
+        figure += nodes.raw("", svg, format="html")
+        caption_text = " ".join(self.content).strip()
+        if not caption_text:
+            raise self.error("a data figure needs a caption (the directive's content)")
+        parsed = self.parse_text_to_nodes(caption_text)
+        caption = nodes.caption(caption_text, "", *(parsed[0].children if parsed else []))
+        figure += caption
+        figure += nodes.paragraph("", "", nodes.Text(alt), classes=["visually-hidden-alt"])
+        self.add_name(figure)
+        return [figure]
+
+
+# --- Downloads --------------------------------------------------------------------------------------------
+
+
+def as_csv(dataset: Dataset) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = list(dataset.properties)
+    writer.writerow(columns)
+    for row in dataset.rows:
+        cells = []
+        for column in columns:
+            value = row.values.get(column)
+            if isinstance(value, list):
+                value = "; ".join(map(str, value))
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            cells.append("" if value is None else value)
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+def as_json(dataset: Dataset) -> str:
+    payload = {
+        "name": dataset.name,
+        "title": dataset.schema.get("title"),
+        "description": dataset.schema.get("description"),
+        "licence": DATA_LICENCE,
+        "as_of": dataset.as_of,
+        "schema": f"{dataset.name}.schema.json",
+        "rows": [row.values for row in dataset.rows],
+    }
+    return json.dumps(payload, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_downloads(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    datasets: dict[str, Dataset] = getattr(app, "book_datasets", {})
+    out = Path(app.outdir) / "data"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, dataset in datasets.items():
+        (out / f"{name}.csv").write_text(as_csv(dataset), encoding="utf-8")
+        (out / f"{name}.json").write_text(as_json(dataset), encoding="utf-8")
+        (out / f"{name}.schema.json").write_text(
+            dataset.path.parent.joinpath("schemas", f"{name}.schema.json").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+
+
+def add_table_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """The sort-and-filter script, only on pages that have a data table."""
+    if doctree is not None and app.env.metadata.get(pagename, {}).get("has_data_table"):
+        app.add_js_file("tables.js", loading_method="defer")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("book_data_enabled", True, "env", types=[bool])
+    app.add_directive("data-table", DataTable)
+    app.add_directive("data-figure", DataFigure)
+    app.add_directive("data-downloads", DataDownloads)
+    app.connect("builder-inited", on_builder_inited)
+    app.connect("html-page-context", add_table_script)
+    app.connect("build-finished", write_downloads)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

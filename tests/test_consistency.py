@@ -1,0 +1,129 @@
+"""Checks over the real book's sources: table of contents, front matter, citations, glossary, anatomy."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import book_checks  # noqa: E402
+
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+TOC_FILES = [TOC["root"]] + [entry["file"] for entry in TOC["chapters"]]
+CHAPTERS = [name for name in TOC_FILES if name not in ("index", "glossary")]
+BIB_TEXT = (ROOT / "references.bib").read_text(encoding="utf-8")
+BIB = book_checks.bib_entries(BIB_TEXT)
+CITE_RE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+TERM_RE = re.compile(r"\{term\}`(?:[^`<]*<)?([^`>]+)>?`")
+
+
+def source(name: str) -> str:
+    return (ROOT / f"{name}.md").read_text(encoding="utf-8")
+
+
+def test_every_toc_entry_has_a_file() -> None:
+    missing = [name for name in TOC_FILES if not (ROOT / f"{name}.md").exists()]
+    assert not missing
+
+
+def test_every_root_markdown_file_is_in_the_toc() -> None:
+    exempt = {"README", "CONTRIBUTING", "LICENCE"}
+    stray = [p.name for p in ROOT.glob("*.md") if p.stem not in TOC_FILES and p.stem not in exempt]
+    assert not stray, f"add these to _toc.yml: {stray}"
+
+
+def test_designed_layout_exists() -> None:
+    designed = "_config.yml _toc.yml references.bib requirements.txt index.md licences.md eval-datasets.md " \
+        "models.md unaligned-models.md fine-tuning.md model-formats.md mlops-engines.md vector-db.md sdk.md " \
+        "desktop-apps.md hardware.md glossary.md .devcontainer .github README.md CONTRIBUTING.md LICENCE.md " \
+        "CITATION.cff Makefile .ci/run _ext tests".split()
+    assert [name for name in designed if not (ROOT / name).exists()] == []
+
+
+def test_index_chapter_table_matches_toc() -> None:
+    index = source("index")
+    table = index.split("(chapter-table)=", 1)[1]
+    linked = re.findall(r"\[[^\]]*\]\(([a-z0-9-]+)\.md\)", table.split("\n\n", 2)[1])
+    assert linked == TOC_FILES[1:], "the chapter table in index.md must list the _toc.yml chapters in order"
+
+
+def test_every_citation_has_an_entry_and_every_entry_is_cited() -> None:
+    cited = set()
+    for name in TOC_FILES:
+        for group in CITE_RE.findall(source(name)):
+            cited.update(key.strip() for key in group.split(","))
+    keys = {entry["key"] for entry in BIB}
+    assert sorted(cited - keys) == [], "cited but not in references.bib"
+    assert sorted(keys - cited) == [], "in references.bib but never cited"
+
+
+def test_bibliography_entries_are_complete_and_unique() -> None:
+    assert BIB, "references.bib has entries"
+    assert book_checks.check_bib_entries(BIB) == []
+
+
+def test_links_are_https() -> None:
+    problems = {name: book_checks.check_links(source(name)) for name in TOC_FILES}
+    assert {name: p for name, p in problems.items() if p} == {}
+
+
+def glossary_terms() -> list[str]:
+    text = source("glossary")
+    block = text.split("```{glossary}", 1)[1].split("\n```", 1)[0]
+    entries, previous_blank = [], True
+    for line in block.splitlines():
+        if line and not line.startswith((" ", ":")) and previous_blank:
+            entries.append(line.strip())
+        previous_blank = not line.strip()
+    return entries
+
+
+def test_glossary_entries_are_unique_and_sorted() -> None:
+    terms = glossary_terms()
+    assert len(terms) >= 65
+    lowered = [term.lower() for term in terms]
+    assert len(set(lowered)) == len(lowered), "duplicate glossary entries"
+    assert lowered == sorted(lowered), "keep glossary.md in alphabetical order"
+
+
+FIRST_EDITION_TERMS = (
+    "Alignment, Auto-regressive language model, BEC, Benchmark, Copyleft, Embedding, Evaluation, Fair dealing, "
+    "Fair use, Fine-tuning, Foundation model, GPU, Hallucination, IP, Leaderboard, LLM, MLOps, MoE, Open, "
+    "Permissive, Perplexity, Public domain, RAG, RLHF, ROME, SIMD, SotA, Supervised fine-tuning, Quantisation, "
+    "Token, Transfer learning, Transformer, Vector database, Vector embedding, Vector store"
+).split(", ")
+
+
+def test_glossary_keeps_every_first_edition_term() -> None:
+    text = source("glossary")
+    missing = [t for t in FIRST_EDITION_TERMS if not re.search(rf"^{re.escape(t)}$", text, flags=re.M)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_anatomy(name: str) -> None:
+    assert book_checks.check_chapter_source(ROOT / f"{name}.md", source(name)) == []
+
+
+@pytest.mark.parametrize("name", ["index", "glossary"])
+def test_front_and_back_matter_have_the_footer(name: str) -> None:
+    assert "```{chapter-footer}" in source(name)
+
+
+def test_citation_cff_is_valid() -> None:
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0"
+    for key in ("message", "title", "authors", "type", "license", "repository-code", "url"):
+        assert cff.get(key), f"CITATION.cff lacks {key}"
+    assert cff["type"] in ("software", "dataset")
+    for author in cff["authors"]:
+        assert set(author) & {"name", "family-names"}, author
+    if "preferred-citation" in cff:
+        assert cff["preferred-citation"]["type"] in ("book", "generic")
+        assert cff["preferred-citation"]["title"] == cff["title"]

@@ -1,0 +1,93 @@
+"""The machinery around the book: workflows, dev container, front door, pins."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def load_workflow(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as True
+    return data
+
+
+def make_targets() -> set[str]:
+    return set(re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(encoding="utf-8"), flags=re.M))
+
+
+def test_zizmor_finds_nothing() -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "zizmor"), "--offline", "--no-progress", str(ROOT / ".github" / "workflows")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_hygiene(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    workflow = load_workflow(path)
+    assert "pull_request_target" not in text
+    assert workflow.get("permissions") == {"contents": "read"}, "least privilege at the top level"
+    for job in workflow["jobs"].values():
+        for step in job.get("steps", []):
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+            run = step.get("run", "")
+            if run.count("\n") > 1:
+                assert run.lstrip().startswith("set -euo pipefail"), f"{path.name}: {step.get('name')}"
+            assert not step.get("continue-on-error"), "no step may fail silently"
+
+
+def test_linkcheck_runs_on_every_pull_request_and_weekly() -> None:
+    workflow = load_workflow(ROOT / ".github" / "workflows" / "linkcheck.yml")
+    assert "pull_request" in workflow["on"] and "schedule" in workflow["on"]
+    assert "make linkcheck" in (ROOT / ".github" / "workflows" / "linkcheck.yml").read_text()
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test" in (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(), flags=re.M)
+
+
+def test_deploy_publishes_dirhtml_to_pages() -> None:
+    text = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
+    assert "_build/dirhtml" in text and "actions/deploy-pages@" in text
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
+    assert commands == ["make serve", "make test"]
+    assert {"serve", "test", "live", "help"} <= make_targets()
+
+
+def test_devcontainer_parses_and_its_commands_exist() -> None:
+    config = json.loads((ROOT / ".devcontainer" / "devcontainer.json").read_text(encoding="utf-8"))
+    assert "3.11" in config["image"]
+    assert 8000 in config["forwardPorts"]
+    for key in ("postCreateCommand", "postAttachCommand"):
+        command = config[key].split()
+        assert command[0] == "make" and command[1] in make_targets(), config[key]
+    assert config["customizations"]["vscode"]["extensions"]
+
+
+def test_requirements_are_exact_pins_compiled_from_a_short_list() -> None:
+    top = [line for line in (ROOT / "requirements.in").read_text().splitlines() if line and not line.startswith("#")]
+    assert any(line.startswith("jupyter-book>=1,<2") for line in top)
+    pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
+            if line and not line.lstrip().startswith("#")]
+    assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[^\s]+", line.strip()) for line in pins)
+    assert re.search(r"^jupyter-book==1\.", (ROOT / "requirements.txt").read_text(), flags=re.M)
