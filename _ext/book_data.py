@@ -431,7 +431,7 @@ def _figure_svg(draw: Any) -> str:
     style = {
         "svg.fonttype": "none",
         "svg.hashsalt": "state-of-open-source-ai",
-        "font.family": "sans-serif",
+        "font.family": "DejaVu Sans",  # ships with matplotlib: the same text metrics on every machine
         "font.size": 11,
         "text.color": INK,
         "axes.labelcolor": INK,
