@@ -146,6 +146,7 @@ def validate(
         where = f"row '{row.name}'" + (f", field '{column}'" if column else "")
         problems.append(Problem(dataset.path, line, f"{where}: {message}"))
 
+    dates = date_fields(dataset.schema)
     validator = Draft202012Validator(dataset.schema)
     instance = [row.values for row in dataset.rows]
     for error in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
@@ -155,6 +156,8 @@ def validate(
             continue
         row = dataset.rows[int(path[0])]
         column = str(path[1]) if len(path) > 1 else None
+        if column in dates and isinstance(row.values.get(column), str):
+            continue  # reported below with a clearer message than the schema's pattern error
         if error.validator == "required":
             missing = re.findall(r"'([^']+)' is a required property", error.message)
             message = f"missing required field '{missing[0]}'" if missing else error.message
@@ -170,7 +173,7 @@ def validate(
         if key in seen:
             at(row, None, f"duplicate name (first at line {seen[key]})")
         seen.setdefault(key, row.line)
-        for column in date_fields(dataset.schema):
+        for column in dates:
             value = row.values.get(column)
             if value is not None and not valid_date(value):
                 at(row, column, f"'{value}' is not a date (YYYY-MM-DD, or YYYY-MM / YYYY)")

@@ -51,7 +51,7 @@ def build_real_book(outdir: Path, builder: str = "dirhtml", **env: str) -> Build
 
 
 @pytest.fixture(scope="session")
-def book(tmp_path_factory: pytest.TempPathFactory) -> Build:
+def book_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The real book, built once per test session, strictly (-W -n) and with the network cut off."""
     result = build_real_book(tmp_path_factory.mktemp("book"))
     if result.returncode != 0:
@@ -71,6 +71,7 @@ myst_heading_anchors = 3
 templates_path = [{templates!r}]
 exclude_patterns = ["_build", "_data"]
 nitpicky = True
+numfig = True
 book_repository_url = "https://github.com/example/book"
 {extra}
 """
