@@ -36,6 +36,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
 from book_checks import bib_entries, warn_at
+from book_site import add_page_script
 
 logger = logging.getLogger(__name__)
 
@@ -372,7 +373,6 @@ class DataTable(_DataDirective):
             lines.append("* " + "\n  ".join(f"- {cell(c, row)}" for c in columns))
         lines.append("```")
         table_nodes = self.parse_text_to_nodes("\n".join(lines))
-        self.env.metadata[self.env.docname]["has_data_table"] = True
         return [*table_nodes, download_links(self.env.app, self.env.docname, dataset.name)]
 
 
@@ -456,8 +456,9 @@ def _figure_svg(draw: Any) -> str:
         plt.close(figure)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     svg = svg.replace(INK, "currentColor").replace(INK.upper(), "currentColor")
-    svg = re.sub(r'width="[\d.]+pt" height="[\d.]+pt"', 'width="100%" height="auto"', svg, count=1)
+    svg = re.sub(r'\swidth="[\d.]+pt" height="[\d.]+pt"', "", svg, count=1)  # CSS sizes it; viewBox keeps the ratio
     return svg
 
 
@@ -654,8 +655,8 @@ def write_downloads(app: Sphinx, exception: Exception | None) -> None:
 
 def add_table_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     """The sort-and-filter script, only on pages that have a data table."""
-    if doctree is not None and app.env.metadata.get(pagename, {}).get("has_data_table"):
-        app.add_js_file("tables.js", loading_method="defer")
+    if 'class="data-table' in context.get("body", ""):
+        add_page_script(context, "tables.js")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

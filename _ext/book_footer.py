@@ -26,6 +26,8 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from book_site import add_page_script
+
 logger = logging.getLogger(__name__)
 
 NOREPLY_RE = re.compile(
@@ -129,7 +131,6 @@ class ChapterFooter(SphinxDirective):
         repo_url = app.config.book_repository_url.rstrip("/")
         branch = app.config.book_repository_branch
         comments = comments_settings(app)
-        self.env.metadata[self.env.docname]["has_chapter_footer"] = True
         context = {
             "issue_url": f"{repo_url}/issues/new?title={relpath}%3A%20&labels=feedback",
             "edit_url": f"{repo_url}/edit/{branch}/{relpath}",
@@ -152,11 +153,9 @@ class ContributorList(SphinxDirective):
 
 
 def add_comments_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    """Only chapters with a footer, on a build with comments on, get the (tiny, self-hosted) loader."""
-    if doctree is None or comments_settings(app) is None:
-        return
-    if app.env.metadata.get(pagename, {}).get("has_chapter_footer"):
-        app.add_js_file("comments.js", loading_method="defer")
+    """Only pages with a comments button (production builds with comments on) get the tiny loader."""
+    if 'class="comments-load"' in context.get("body", ""):
+        add_page_script(context, "comments.js")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

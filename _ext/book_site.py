@@ -1,0 +1,170 @@
+"""What a reader's browser and tools get beyond the pages themselves.
+
+* **Lean pages.** Each page loads only the styles and scripts it uses: code-copy assets only where there is
+  code, sphinx-design assets only where there are design components, Sphinx's search scripts only on the
+  search page, and every script deferred so that none blocks rendering.
+* **Exports for tools.** ``llms.txt`` (https://llmstxt.org) lists the chapters with links to a Markdown copy
+  of each (``models.md`` beside ``models/``); ``llms-full.txt`` concatenates them.
+* **robots.txt** pointing at the sitemap.
+
+The 404 page comes from sphinx-notfound-page and the sitemap from sphinx-sitemap.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.builders.html._assets import _JavaScript
+
+# (asset file name, what the page body must contain for the asset to be kept)
+CONDITIONAL_ASSETS = {
+    "pygments.css": 'class="highlight',
+    "copybutton.css": 'class="highlight',
+    "clipboard.min.js": 'class="highlight',
+    "copybutton.js": 'class="highlight',
+    "sphinx-design.min.css": 'class="sd-',
+    "design-tabs.js": 'class="sd-tab',
+    "documentation_options.js": 'class="highlight',  # copybutton.js reads DOCUMENTATION_OPTIONS
+}
+SEARCH_ONLY = {"doctools.js", "sphinx_highlight.js", "language_data.js", "searchtools.js"}
+NEVER = re.compile(r"^mystnb\..*\.css$")  # notebook output styles: the book has no notebooks
+# Scripts that extensions add to the pages that need them (add_page_script). Jupyter Book also adds every
+# .js file under _static/ to every page (as html_js_files, priority 800); those copies are dropped, and
+# ours are told apart by a priority of their own.
+PAGE_SCRIPTS = {"tables.js", "comments.js"}
+PAGE_SCRIPT_PRIORITY = 810
+
+
+def _name(asset: Any) -> str:
+    return Path(str(asset.filename if hasattr(asset, "filename") else asset).split("?")[0]).name
+
+
+def keep_asset(name: str, pagename: str, body: str) -> bool:
+    if NEVER.match(name):
+        return False
+    if pagename == "search":
+        return not NEVER.match(name)
+    if name in SEARCH_ONLY:
+        return False
+    needle = CONDITIONAL_ASSETS.get(name)
+    return needle is None or needle in body
+
+
+def deferred(script: Any) -> Any:
+    if not isinstance(script, _JavaScript) or script.filename is None:
+        return script
+    attributes = dict(script.attributes)
+    if "async" in attributes or "defer" in attributes:
+        return script
+    attributes["defer"] = "defer"
+    return _JavaScript(script.filename, priority=script.priority, **attributes)
+
+
+def lean_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    body = context.get("body", "")
+    context["css_files"] = [c for c in context.get("css_files", []) if keep_asset(_name(c), pagename, body)]
+    scripts = [
+        s
+        for s in context.get("script_files", [])
+        if keep_asset(_name(s), pagename, body)
+        and (_name(s) not in PAGE_SCRIPTS or getattr(s, "priority", None) == PAGE_SCRIPT_PRIORITY)
+    ]
+    if pagename != "search":  # the search page's scripts depend on running in order before DOMContentLoaded
+        scripts = [deferred(s) for s in scripts]
+    context["script_files"] = scripts
+
+
+def add_page_script(context: dict[str, Any], filename: str) -> None:
+    """Add a deferred script from _static/ to this page only."""
+    script = _JavaScript(f"_static/{filename}", priority=PAGE_SCRIPT_PRIORITY, defer="defer")
+    others = [s for s in context.get("script_files", []) if _name(s) != filename]
+    context["script_files"] = [*others, script]
+
+
+# --- Accessibility fixes to the theme's and docutils' markup ------------------------------------------------
+
+HTML_FIXES = [
+    # furo's two <aside> landmarks need names to be told apart (axe: landmark-unique)
+    ('<aside class="sidebar-drawer">', '<aside class="sidebar-drawer" aria-label="Chapters">'),
+    ('<aside class="toc-drawer', '<aside aria-label="On this page" class="toc-drawer'),
+    # docutils marks bibliography entries with the deprecated doc-biblioentry role inside role="list"
+    # (axe: aria-required-children, aria-deprecated-role); list items are what the list needs
+    ('role="doc-biblioentry"', 'role="listitem"'),
+]
+PRE_RE = re.compile(r"<pre(?![^>]*\btabindex=)")  # scrollable code must be reachable by keyboard
+
+
+def polish_html(text: str) -> str:
+    for old, new in HTML_FIXES:
+        text = text.replace(old, new)
+    return PRE_RE.sub('<pre tabindex="0"', text)
+
+
+def polish_site(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for path in Path(app.outdir).rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        fixed = polish_html(text)
+        if fixed != text:
+            path.write_text(fixed, encoding="utf-8")
+
+
+# --- Exports ----------------------------------------------------------------------------------------------
+
+
+def chapter_table(index_text: str) -> list[tuple[str, str]]:
+    """(docname, what it covers) from the chapter table in index.md, in order."""
+    return re.findall(r"^\|\s*\[\]\(([a-z0-9-]+)\.md\)\s*\|\s*(.+?)\s*\|\s*$", index_text, flags=re.M)
+
+
+def write_exports(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    srcdir, outdir = Path(app.srcdir), Path(app.outdir)
+    base = (app.config.html_baseurl or "/").rstrip("/") + "/"
+    title = app.config.html_title or app.config.project
+    chapters = chapter_table((srcdir / "index.md").read_text(encoding="utf-8"))
+    full = []
+    for docname in ["index", *[name for name, _ in chapters]]:
+        source = srcdir / f"{docname}.md"
+        page_url = base if docname == "index" else f"{base}{docname}/"
+        text = source.read_text(encoding="utf-8")
+        header = f"<!-- {title}: {page_url} (text CC-BY-4.0; source of the page above) -->\n\n"
+        (outdir / f"{docname}.md").write_text(header + text, encoding="utf-8")
+        full.append(header + text)
+    lines = [
+        f"# {title}",
+        "",
+        "> An open book for developers on open-source AI: licences, evaluation, models, fine-tuning, model "
+        "formats, serving engines, vector databases, SDKs, desktop apps and hardware.",
+        "",
+        "Each chapter is available as Markdown (MyST) at the links below; `llms-full.txt` has them all in one "
+        "file. Citations such as {cite}`key` refer to entries in each page's bibliography.",
+        "",
+        "## Chapters",
+        "",
+        f"- [Front matter]({base}index.md): who the book is for, how to contribute, data downloads",
+        *[f"- [{app.env.titles[name].astext()}]({base}{name}.md): {what}" for name, what in chapters],
+        "",
+        "## Data",
+        "",
+        f"- [Data sets]({base}#data-downloads): the comparison data as CSV and JSON with schemas",
+        "",
+    ]
+    (outdir / "llms.txt").write_text("\n".join(lines), encoding="utf-8")
+    (outdir / "llms-full.txt").write_text("\n\n".join(full), encoding="utf-8")
+    not_found = outdir / "404" / "index.html"  # dirhtml writes 404/index.html; GitHub Pages serves /404.html
+    if not_found.exists():
+        (outdir / "404.html").write_text(not_found.read_text(encoding="utf-8"), encoding="utf-8")
+    (outdir / "robots.txt").write_text(f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n", encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("html-page-context", lean_page, priority=900)  # after extensions that add assets
+    app.connect("build-finished", polish_site)
+    app.connect("build-finished", write_exports, priority=600)  # after polish_site: 404.html is copied fixed
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

