@@ -425,6 +425,13 @@ def _decimal_year(value: Any) -> float | None:
     return year + (dt.date(year, month, day).timetuple().tm_yday - 1) / 365.25
 
 
+def _prefix_ids(svg: str, prefix: str) -> str:
+    """Make matplotlib's element ids (figure_1, axes_1, ...) unique to this figure on a page of several."""
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    return re.sub(r'(url\(#|href="#)([^")]+)', lambda m: m.group(1) + (f"{prefix}-{m.group(2)}" if m.group(2) in ids else m.group(2)), svg)
+
+
 def _figure_svg(draw: Any) -> str:
     import matplotlib
 
@@ -590,7 +597,7 @@ class DataFigure(_DataDirective):
         if any(d is None for d in datasets.values()):
             return []
         draw, alt = make(datasets)  # type: ignore[arg-type]
-        svg = _figure_svg(draw).replace("<svg ", f'<svg role="img" aria-label="{alt}" ', 1)
+        svg = _prefix_ids(_figure_svg(draw), kind).replace("<svg ", f'<svg role="img" aria-label="{alt}" ', 1)
         figure = nodes.figure(classes=["data-figure"])
         figure += nodes.raw("", svg, format="html")
         caption_text = " ".join(self.content).strip()

@@ -45,10 +45,8 @@ def _name(asset: Any) -> str:
 def keep_asset(name: str, pagename: str, body: str) -> bool:
     if NEVER.match(name):
         return False
-    if pagename == "search":
-        return not NEVER.match(name)
-    if name in SEARCH_ONLY:
-        return False
+    if name in SEARCH_ONLY or (pagename == "search" and name == "documentation_options.js"):
+        return pagename == "search"
     needle = CONDITIONAL_ASSETS.get(name)
     return needle is None or needle in body
 
@@ -72,7 +70,7 @@ def lean_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, 
         if keep_asset(_name(s), pagename, body)
         and (_name(s) not in PAGE_SCRIPTS or getattr(s, "priority", None) == PAGE_SCRIPT_PRIORITY)
     ]
-    if pagename != "search":  # the search page's scripts depend on running in order before DOMContentLoaded
+    if pagename != "search":  # the search page's scripts depend on running in order
         scripts = [deferred(s) for s in scripts]
     context["script_files"] = scripts
 
@@ -95,11 +93,15 @@ HTML_FIXES = [
     ('role="doc-biblioentry"', 'role="listitem"'),
 ]
 PRE_RE = re.compile(r"<pre(?![^>]*\btabindex=)")  # scrollable code must be reachable by keyboard
+# furo wraps each table in a div that takes the table's id, leaving the id twice on the page (invalid HTML);
+# the wrapper keeps it, so links to the table still land on it
+WRAPPED_TABLE_ID_RE = re.compile(r'(<div class="table-wrapper[^"]*" id="([^"]+)">\s*<table\b[^>]*?) id="\2"')
 
 
 def polish_html(text: str) -> str:
     for old, new in HTML_FIXES:
         text = text.replace(old, new)
+    text = WRAPPED_TABLE_ID_RE.sub(r"\1", text)
     return PRE_RE.sub('<pre tabindex="0"', text)
 
 
