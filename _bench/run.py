@@ -1,0 +1,266 @@
+"""Benchmarks for the book and its site, reported as medians of several runs (never asserted in tests).
+
+    python _bench/run.py [--runs N] [--quick] [--no-lighthouse]
+
+What it measures, each on a fresh copy of the tracked files in a temporary folder:
+
+* clean-build time of the strict dirhtml build, and the same with the data layer switched off
+  (``book_data_enabled: false``): the difference is what tables, figures and downloads cost;
+* live-preview rebuild time: sphinx-autobuild serving the book, a sentence appended to one chapter, and the
+  time until the served page shows it;
+* for every page: bytes transferred (gzip) and requests before images, third-party hosts contacted, and
+  Lighthouse mobile scores, next to the same figures for a plain Jupyter Book build of the same content
+  (Jupyter Book's default extensions and sphinx-book-theme, with the book's own directives).
+
+Results go to stdout as Markdown tables and to _bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "tests"))
+from sitetools import CHROMIUM, CHROMIUM_ARGS, serve, site_prefix  # noqa: E402
+
+LIGHTHOUSE = "lighthouse@12.2.3"  # the last release that runs on Node.js 20
+
+
+def copy_book(dest: Path) -> Path:
+    files = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True)
+    for name in files.stdout.splitlines():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, target)
+    shutil.copytree(ROOT / ".git", dest / ".git")  # contributors and "last updated" come from git
+    return dest
+
+
+def build(book: Path, strict: bool = True) -> float:
+    shutil.rmtree(book / "_build", ignore_errors=True)
+    command = [str(BIN / "jupyter-book"), "build", str(book), "--builder", "dirhtml"]
+    if strict:
+        command += ["-W", "-n", "--keep-going"]
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"build failed in {book}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    return elapsed
+
+
+def edit_config(book: Path, change: Any) -> None:
+    path = book / "_config.yml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(config)
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def without_data_layer(config: dict[str, Any]) -> None:
+    config["sphinx"]["config"]["book_data_enabled"] = False
+    config["sphinx"]["config"]["book_require_all_cited"] = False  # table citations disappear with the tables
+
+
+def plain_jupyter_book(config: dict[str, Any]) -> None:
+    """Jupyter Book's defaults (extensions, sphinx-book-theme, MathJax), keeping the book's own directives."""
+    sphinx = config["sphinx"]["config"]
+    ours = [e for e in sphinx.pop("extensions") if e.startswith("book_")]
+    for key in ("html_theme", "html_theme_options", "html_math_renderer", "pygments_style", "html_css_files",
+                "html_permalinks_icon"):
+        sphinx.pop(key, None)
+    config["sphinx"]["extra_extensions"] = ["sphinxcontrib.bibtex", *[e for e in ours if e != "book_site"]]
+    config["sphinx"]["local_extensions"] = {e: "_ext/" for e in ours if e != "book_site"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def live_rebuild_times(book: Path, runs: int) -> list[float]:
+    subprocess.run([str(BIN / "jupyter-book"), "config", "sphinx", str(book)], check=True, capture_output=True)
+    port = free_port()
+    out = book / "_build" / "live"
+    server = subprocess.Popen(
+        [str(BIN / "sphinx-autobuild"), str(book), str(out), "-b", "dirhtml", "--host", "127.0.0.1",
+         "--port", str(port), "--ignore", str(book / "_build"), "--ignore", str(book / "conf.py")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=book,
+    )
+    url = f"http://127.0.0.1:{port}/licences/"
+    try:
+        wait_for(url, lambda body: True, timeout=600)
+        times = []
+        for n in range(runs):
+            marker = f"benchmark-marker-{n}-{time.time_ns()}"
+            start = time.perf_counter()
+            with (book / "licences.md").open("a", encoding="utf-8") as chapter:
+                chapter.write(f"\n<!-- {marker} -->\n")  # a comment lands in the page as an HTML comment
+            wait_for(url, lambda body, m=marker: m in body, timeout=300)
+            times.append(time.perf_counter() - start)
+        return times
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_for(url: str, ready: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+                if ready(response.read().decode("utf-8", "replace")):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"timed out waiting for {url}")
+
+
+def page_paths(site: Path) -> list[str]:
+    paths = []
+    for html in sorted(site.rglob("index.html")):
+        rel = html.parent.relative_to(site).as_posix()
+        if not rel.startswith("_"):
+            paths.append("" if rel == "." else f"{rel}/")
+    return paths
+
+
+def weigh_pages(site: Path, paths: list[str]) -> dict[str, dict[str, Any]]:
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, dict[str, Any]] = {}
+    with serve(site, prefix=site_prefix()) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for path in paths:
+            context = browser.new_context()
+            page = context.new_page()
+            requests: list[Any] = []
+            page.on("request", requests.append)
+            page.goto(base + path, wait_until="networkidle")
+            host = base.split("/")[2]
+            size = count = 0
+            third_party = set()
+            for request in requests:
+                request_host = request.url.split("/")[2] if "://" in request.url else host
+                if request_host != host:
+                    third_party.add(request_host)
+                if request.resource_type in ("image", "media") or request.response() is None:
+                    continue
+                sizes = request.sizes()
+                size += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+                count += 1
+            results[path or "/"] = {"kb": round(size / 1000, 1), "requests": count, "third_party": sorted(third_party)}
+            context.close()
+        browser.close()
+    return results
+
+
+def lighthouse(site: Path, paths: list[str]) -> dict[str, dict[str, int]]:
+    npx = shutil.which("npx")
+    if not npx:
+        return {}
+    scores: dict[str, dict[str, int]] = {}
+    env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    flags = "--headless=new " + " ".join(CHROMIUM_ARGS)
+    with serve(site, prefix=site_prefix()) as base:
+        for path in paths:
+            with tempfile.NamedTemporaryFile(suffix=".json") as report:
+                result = subprocess.run(
+                    [npx, "--yes", LIGHTHOUSE, base + path, "--quiet", "--output=json", f"--output-path={report.name}",
+                     "--only-categories=performance,accessibility,best-practices,seo", f"--chrome-flags={flags}"],
+                    capture_output=True, text=True, env=env, timeout=300,
+                )
+                if result.returncode != 0:
+                    scores[path or "/"] = {"error": 1}
+                    continue
+                categories = json.loads(Path(report.name).read_text())["categories"]
+                scores[path or "/"] = {k: round((v["score"] or 0) * 100) for k, v in categories.items()}
+    return scores
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="runs per timing (default 3)")
+    parser.add_argument("--quick", action="store_true", help="weigh and audit only four pages")
+    parser.add_argument("--no-lighthouse", action="store_true")
+    args = parser.parse_args()
+    report: dict[str, Any] = {"runs": args.runs}
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = copy_book(Path(tmp) / "ours")
+        clean = [build(ours) for _ in range(args.runs)]
+        report["clean_build_s"] = median(clean)
+        site = ours / "_build" / "dirhtml"
+        keep = Path(tmp) / "site-ours"
+        shutil.copytree(site, keep)
+
+        bare = copy_book(Path(tmp) / "no-data")
+        edit_config(bare, without_data_layer)
+        no_data = [build(bare, strict=False) for _ in range(args.runs)]
+        report["clean_build_without_data_layer_s"] = median(no_data)
+        report["data_layer_cost_s"] = round(report["clean_build_s"] - report["clean_build_without_data_layer_s"], 2)
+
+        report["live_rebuild_s"] = median(live_rebuild_times(ours, args.runs))
+
+        plain = copy_book(Path(tmp) / "plain")
+        edit_config(plain, plain_jupyter_book)
+        build(plain, strict=False)
+        plain_site = plain / "_build" / "dirhtml"
+
+        paths = page_paths(keep)
+        if args.quick:
+            paths = [p for p in paths if p in ("", "models/", "glossary/", "licences/")]
+        report["pages"] = {"ours": weigh_pages(keep, paths), "plain_jupyter_book": weigh_pages(plain_site, paths)}
+        if not args.no_lighthouse:
+            report["lighthouse"] = {"ours": lighthouse(keep, paths), "plain_jupyter_book": lighthouse(plain_site, paths)}
+
+    out = ROOT / "_bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print_report(report)
+    return 0
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print(f"\n## Build ({report['runs']} runs, medians)\n")
+    print("| measure | seconds |\n| --- | --- |")
+    for key in ("clean_build_s", "clean_build_without_data_layer_s", "data_layer_cost_s", "live_rebuild_s"):
+        print(f"| {key} | {report[key]} |")
+    print("\n## Pages (gzip, before images)\n")
+    print("| page | ours KB | ours requests | ours 3rd-party | plain JB KB | plain JB requests | plain JB 3rd-party |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    ours, plain = report["pages"]["ours"], report["pages"]["plain_jupyter_book"]
+    for page, o in ours.items():
+        p = plain.get(page, {})
+        print(f"| {page} | {o['kb']} | {o['requests']} | {len(o['third_party'])} | {p.get('kb')} | "
+              f"{p.get('requests')} | {len(p.get('third_party', []))} |")
+    if report.get("lighthouse"):
+        print("\n## Lighthouse, mobile (performance / accessibility / best practices / SEO)\n")
+        print("| page | ours | plain Jupyter Book |\n| --- | --- | --- |")
+        fmt = lambda s: "/".join(str(s.get(k, "-")) for k in ("performance", "accessibility", "best-practices", "seo"))  # noqa: E731
+        for page, scores in report["lighthouse"]["ours"].items():
+            print(f"| {page} | {fmt(scores)} | {fmt(report['lighthouse']['plain_jupyter_book'].get(page, {}))} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
