@@ -55,6 +55,8 @@ serve: build ## Build, then serve the book at http://127.0.0.1:8000
 
 conf: install ## Write conf.py from _config.yml (for sphinx-autobuild and other Sphinx tools)
 	$(BIN)/jupyter-book config sphinx . >/dev/null
+	@# jupyter-book config leaves out the path of sphinx.local_extensions; put _ext/ on sys.path first
+	$(BIN)/python -c 'import pathlib; p = pathlib.Path("conf.py"); p.write_text("import os, sys\nsys.path.insert(0, os.path.abspath(\"_ext\"))\n" + p.read_text())'
 
 live: conf ## Live preview: rebuild on save and reload the browser, at http://127.0.0.1:8000
 	$(BIN)/sphinx-autobuild . $(BUILD)/live -b dirhtml --host $(HOST) --port $(PORT) \

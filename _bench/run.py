@@ -95,7 +95,7 @@ def free_port() -> int:
 
 
 def live_rebuild_times(book: Path, runs: int) -> list[float]:
-    subprocess.run([str(BIN / "jupyter-book"), "config", "sphinx", str(book)], check=True, capture_output=True)
+    subprocess.run(["make", "-C", str(book), "conf", f"VENV={ROOT / '.venv'}"], check=True, capture_output=True)
     port = free_port()
     out = book / "_build" / "live"
     server = subprocess.Popen(

@@ -537,7 +537,8 @@ def params_vs_date(datasets: dict[str, Dataset]) -> tuple[Any, str]:
     alt = (
         f"Scatter plot of total parameters (log scale) against release date for {len(points)} models with "
         f"published sizes, from {min(int(p[0]) for p in points)} to {max(int(p[0]) for p in points)}. "
-        f"{len(moe)} are mixtures of experts, marked with triangles, and most of them appear from 2024 on; "
+        f"{len(moe)} are mixtures of experts, marked with triangles, {sum(p[0] >= 2024 for p in moe)} of them "
+        f"released in 2024 or later; "
         f"the largest is {largest[3]} at {format_value(largest[1])} billion parameters."
     )
     return draw, alt
@@ -565,11 +566,12 @@ def bandwidth_vs_memory(datasets: dict[str, Dataset]) -> tuple[Any, str]:
 
     top = max(points, key=lambda p: p[1])
     biggest = max(points, key=lambda p: p[0])
+    slowest = min(points, key=lambda p: p[1])
     alt = (
         f"Scatter plot of memory bandwidth against memory size for {len(points)} accelerators from "
-        f"{len(vendors)} vendors. {top[3]} has the highest bandwidth ({format_value(top[1] / 1000)} TB/s) and "
-        f"{biggest[3]} the most memory ({format_value(biggest[0])} GB); consumer and laptop chips sit at the "
-        f"low end of both axes."
+        f"{len(vendors)} vendors. {top[3]} has the highest bandwidth ({format_value(top[1] / 1000)} TB/s), "
+        f"{biggest[3]} the most memory ({format_value(biggest[0])} GB) and {slowest[3]} the lowest bandwidth "
+        f"({format_value(slowest[1])} GB/s)."
     )
     return draw, alt
 

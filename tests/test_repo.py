@@ -91,3 +91,22 @@ def test_requirements_are_exact_pins_compiled_from_a_short_list() -> None:
             if line and not line.lstrip().startswith("#")]
     assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[^\s]+", line.strip()) for line in pins)
     assert re.search(r"^jupyter-book==1\.", (ROOT / "requirements.txt").read_text(), flags=re.M)
+
+
+def test_make_conf_gives_a_conf_py_that_loads_every_extension(tmp_path: Path) -> None:
+    """`make live` runs sphinx-autobuild on the conf.py that `make conf` writes: it must find _ext/."""
+    import shutil
+
+    for name in ("Makefile", "_config.yml", "_toc.yml", "requirements.txt"):
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
+    shutil.copytree(ROOT / "_ext", tmp_path / "_ext")
+    venv = ROOT / ".venv"
+    result = subprocess.run(["make", "-C", str(tmp_path), "conf", f"VENV={venv}"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    check = (
+        "import importlib, os, sys; os.chdir(sys.argv[1]); ns = {}; "
+        "exec(open('conf.py').read(), ns); [importlib.import_module(e) for e in ns['extensions']]"
+    )
+    result = subprocess.run([sys.executable, "-c", check, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "sys.path.insert(0, os.path.abspath(\"_ext\"))" in (tmp_path / "conf.py").read_text()
