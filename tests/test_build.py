@@ -9,7 +9,7 @@ from test_consistency import TOC_FILES
 
 
 def page(book: Build, name: str) -> str:
-    path = book_site.outdir / ("index.html" if name == "index" else f"{name}/index.html")
+    path = book.outdir / ("index.html" if name == "index" else f"{name}/index.html")
     return path.read_text(encoding="utf-8")
 
 
@@ -34,7 +34,7 @@ def test_no_remote_assets_in_pages(book_site: Build) -> None:
 
 
 def test_chapter_footer_and_bibliography_render(book_site: Build) -> None:
-    html = page(book, "licences")
+    html = page(book_site, "licences")
     assert 'class="chapter-footer"' in html
     assert "/edit/main/licences.md" in html and "/issues/new?" in html
     assert "giscus" not in html.split("</article>")[-1] or "comments.js" not in html
@@ -55,3 +55,51 @@ def test_root_has_only_the_designed_files() -> None:
     tracked = {p.name for p in ROOT.iterdir() if p.is_file()} - {"conf.py"}
     stray = {name for name in tracked if name not in allowed and not name.endswith(".md")}
     assert stray == set()
+
+
+def test_citations_link_both_ways_with_a_hover_summary(book_site: Build) -> None:
+    html = page(book_site, "licences")
+    match = re.search(r'<a class="reference internal" href="#(id\d+)" title="([^"]{20,})"', html)
+    assert match, "a citation links to its bibliography entry and shows the reference on hover"
+    entry = html.split(f'id="{match.group(1)}"', 1)[1][:600]
+    assert 'role="doc-backlink"' in entry, "the bibliography entry links back to the citation"
+
+
+def test_pages_have_metadata_for_search_engines_and_cards(book_site: Build) -> None:
+    base = "https://book.premai.io/state-of-open-source-ai/"
+    for name in TOC_FILES:
+        html = page(book_site, name)
+        url = base if name == "index" else f"{base}{name}/"
+        assert f'<link rel="canonical" href="{url}"' in html, name
+        assert f'<meta property="og:url" content="{url}"' in html, name
+        assert re.search(r'<meta (?:name="description" content="[^"]{40,}"|content="[^"]{40,}" name="description")', html), name
+        assert '<meta name="twitter:card"' in html and "Last updated on" in html, name
+
+
+def test_site_files_for_crawlers_and_tools(book_site: Build) -> None:
+    out = book_site.outdir
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "https://book.premai.io/state-of-open-source-ai/models/" in sitemap
+    assert "sitemap.xml" in (out / "robots.txt").read_text(encoding="utf-8")
+    not_found = (out / "404.html").read_text(encoding="utf-8")
+    assert 'href="/state-of-open-source-ai/_static/' in not_found, "404 links are absolute"
+    llms = (out / "llms.txt").read_text(encoding="utf-8")
+    assert llms.startswith("# State of Open Source AI\n\n> ")
+    for name in TOC_FILES:
+        assert f"/{name}.md)" in llms, name
+        exported = (out / f"{name}.md").read_text(encoding="utf-8")
+        assert exported.split("\n", 2)[2] == (ROOT / f"{name}.md").read_text(encoding="utf-8")
+    assert (out / "llms-full.txt").stat().st_size > sum((ROOT / f"{n}.md").stat().st_size for n in TOC_FILES)
+
+
+def test_no_render_blocking_scripts_on_reading_pages(book_site: Build) -> None:
+    for name in TOC_FILES:
+        head = page(book_site, name).split("</head>", 1)[0]
+        blocking = [tag for tag in re.findall(r"<script\b[^>]*>", head) if "src=" in tag
+                    and "defer" not in tag and "async" not in tag]
+        assert blocking == [], f"{name}: {blocking}"
+
+
+def test_print_stylesheet_hides_navigation() -> None:
+    css = (ROOT / "_static" / "book.css").read_text(encoding="utf-8")
+    assert "@media print" in css and ".sidebar-drawer" in css.split("@media print", 1)[1]
