@@ -18,6 +18,7 @@ Results go to stdout as Markdown tables and to _bench/results/latest.json.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -127,7 +128,7 @@ def wait_for(url: str, ready: Any, timeout: float) -> None:
             with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
                 if ready(response.read().decode("utf-8", "replace")):
                     return
-        except OSError:
+        except (OSError, http.client.HTTPException):  # not up yet, or mid-rebuild
             pass
         time.sleep(0.1)
     raise SystemExit(f"timed out waiting for {url}")
@@ -152,7 +153,7 @@ def weigh_pages(site: Path, paths: list[str]) -> dict[str, dict[str, Any]]:
             context = browser.new_context()
             page = context.new_page()
             requests: list[Any] = []
-            page.on("request", requests.append)
+            page.on("request", lambda request: requests.append(request))
             page.goto(base + path, wait_until="networkidle")
             host = base.split("/")[2]
             size = count = 0

@@ -249,3 +249,19 @@ def test_html_is_valid(book_site: Build) -> None:
     errors = [f"{Path(m.get('url', '')).parent.name}: {m.get('message')} [{m.get('extract', '')[:80]}]"
               for m in messages if m.get("type") == "error"]
     assert errors == [], "\n".join(errors[:30])
+
+
+def test_search_box_works_from_the_keyboard(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "licences/")
+    try:
+        for _ in range(12):  # Tab through the header to the search box
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.name") == "q":
+                break
+        assert page.evaluate("document.activeElement.name") == "q", "the search box is reachable with Tab"
+        page.keyboard.type("speculative decoding")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#search-results ul.search li", timeout=20_000)
+        assert "search" in page.url
+    finally:
+        ctx.close()

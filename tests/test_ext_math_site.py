@@ -1,0 +1,62 @@
+"""book_math (MathML at build time) and book_site (lean pages, exports) on a fixture book."""
+
+from __future__ import annotations
+
+import sys
+
+from conftest import ROOT, FixtureBook
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import book_site  # noqa: E402
+
+MATH_CONF = 'html_math_renderer = "mathml"'
+
+
+def test_formulas_become_mathml_without_mathjax(tmp_path) -> None:
+    book = FixtureBook(tmp_path / "book", extensions=("book_math",), extra_conf=MATH_CONF)
+    book.files["chapter.md"] = book.files["chapter.md"].replace(
+        "Some text", "Inline $a^2 + b^2$ and\n\n$$\n\\frac{S + D + I}{N}\n$$\n\nSome text"
+    )
+    result = book.build()
+    assert result.returncode == 0, result.output
+    html = (result.outdir / "chapter" / "index.html").read_text(encoding="utf-8")
+    assert 'display="inline">' in html and 'display="block">' in html and "<mfrac>" in html
+    assert "mathjax" not in html.lower().replace("mathjax_ignore", "")
+
+
+def test_a_formula_that_cannot_be_converted_is_reported_with_its_place(tmp_path) -> None:
+    book = FixtureBook(tmp_path / "book", extensions=("book_math",), extra_conf=MATH_CONF)
+    book.files["chapter.md"] = book.files["chapter.md"].replace("Some text", "Broken $\\left( x$ here. Some text")
+    result = book.build()
+    assert result.returncode != 0
+    assert "chapter.md:11" in result.output and "cannot convert this formula to MathML" in result.output
+
+
+def test_assets_are_kept_only_where_used() -> None:
+    code = '<div class="highlight"><pre>x</pre></div>'
+    assert book_site.keep_asset("copybutton.js", "models", code)
+    assert not book_site.keep_asset("copybutton.js", "models", "<p>prose</p>")
+    assert not book_site.keep_asset("searchtools.js", "models", code)
+    assert book_site.keep_asset("searchtools.js", "search", "")
+    assert not book_site.keep_asset("mystnb.0123abcd.css", "models", code)
+    assert book_site.keep_asset("furo.js", "models", "")
+
+
+def test_polish_html_fixes_landmarks_roles_ids_and_code() -> None:
+    html = (
+        '<aside class="sidebar-drawer"></aside><aside class="toc-drawer no-toc"></aside>'
+        '<div role="list"><div class="citation" role="doc-biblioentry"></div></div>'
+        '<div class="table-wrapper docutils container" id="tbl-x">\n<table class="docutils" id="tbl-x"></table></div>'
+        "<pre>code</pre>"
+    )
+    fixed = book_site.polish_html(html)
+    assert 'aria-label="Chapters"' in fixed and 'aria-label="On this page"' in fixed
+    assert 'role="listitem"' in fixed and "doc-biblioentry" not in fixed
+    assert fixed.count('id="tbl-x"') == 1
+    assert '<pre tabindex="0">code</pre>' in fixed
+    assert book_site.polish_html(fixed) == fixed, "idempotent"
+
+
+def test_chapter_table_is_read_from_the_front_matter() -> None:
+    chapters = book_site.chapter_table((ROOT / "index.md").read_text(encoding="utf-8"))
+    assert chapters[0][0] == "licences" and chapters[-1][0] == "glossary"
