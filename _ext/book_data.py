@@ -46,7 +46,7 @@ DATE_SCHEMA_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"  # the schemas' date pattern;
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-class _StringDateLoader(yaml.SafeLoader):
+class _StringDateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when PyYAML has it
     """A safe loader that keeps dates as the strings the writer typed (``2024-07``, ``2024-07-23``)."""
 
 
@@ -99,13 +99,16 @@ class Problem:
 def load_rows(path: Path) -> tuple[list[Row], list[Problem]]:
     """Rows of a YAML list with the line of each row and of each field (1-based)."""
     text = path.read_text(encoding="utf-8")
-    try:
-        document = yaml.compose(text, Loader=_StringDateLoader)
-        values = yaml.load(text, Loader=_StringDateLoader)
+    loader = _StringDateLoader(text)
+    try:  # one pass: the node tree gives line numbers, and the values are built from the same tree
+        document = loader.get_single_node()
+        values = loader.construct_document(document) if document is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         return [], [Problem(path, line, f"not valid YAML: {error.problem or error}")]
+    finally:
+        loader.dispose()
     if not isinstance(document, yaml.SequenceNode) or not isinstance(values, list):
         return [], [Problem(path, 1, "a data file is a YAML list of rows ('- name: ...')")]
     rows = []
