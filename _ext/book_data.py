@@ -281,13 +281,17 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def download_links(app: Sphinx, docname: str, dataset: str) -> nodes.raw:
+def download_anchors(app: Sphinx, docname: str, dataset: str) -> str:
+    """CSV, JSON and schema links for one data set, relative to the page they appear on."""
     here = app.builder.get_target_uri(docname)
-    links = " · ".join(
+    return " · ".join(
         f'<a href="{relative_uri(here, f"data/{dataset}.{ext}")}" download>{label}</a>'
         for ext, label in (("csv", "CSV"), ("json", "JSON"), ("schema.json", "schema"))
     )
-    html = f'<p class="data-download">Download this data ({DATA_LICENCE}): {links}</p>'
+
+
+def download_links(app: Sphinx, docname: str, dataset: str) -> nodes.raw:
+    html = f'<p class="data-download">Download this data ({DATA_LICENCE}): {download_anchors(app, docname, dataset)}</p>'
     return nodes.raw("", html, format="html")
 
 
@@ -386,15 +390,10 @@ class DataDownloads(_DataDirective):
         datasets = getattr(self.env.app, "book_datasets", {})
         if not datasets:
             return []
-        app = self.env.app
-        here = app.builder.get_target_uri(self.env.docname)
         rows = []
         for name, dataset in sorted(datasets.items()):
             self.dataset(name)
-            links = " · ".join(
-                f'<a href="{relative_uri(here, f"data/{name}.{ext}")}" download>{label}</a>'
-                for ext, label in (("csv", "CSV"), ("json", "JSON"), ("schema.json", "schema"))
-            )
+            links = download_anchors(self.env.app, self.env.docname, name)
             rows.append(
                 f"<tr><td>{dataset.schema.get('title', name)}</td><td>{dataset.schema.get('description', '')}</td>"
                 f"<td>{len(dataset.rows)}</td><td>{dataset.as_of}</td><td>{links}</td></tr>"

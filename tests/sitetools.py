@@ -76,14 +76,3 @@ def serve(directory: Path, host: str = "127.0.0.1", prefix: str = "/") -> Iterat
     finally:
         server.shutdown()
         server.server_close()
-
-
-def site_pages(root: Path) -> list[str]:
-    """Every HTML page of a dirhtml site, as URL paths relative to the root."""
-    pages = []
-    for html in sorted(root.rglob("*.html")):
-        rel = html.relative_to(root).as_posix()
-        if rel.startswith("_"):
-            continue
-        pages.append("" if rel == "index.html" else rel[: -len("index.html")] if rel.endswith("/index.html") else rel)
-    return pages
