@@ -1,7 +1,7 @@
 """Make sphinxcontrib-bibtex fast on a book with thousands of citations.
 
-Profiling a clean build (``python -m cProfile -m sphinx ...``) showed two hot spots, both independent of what
-the book contains:
+Profiling a clean build (``python -m cProfile -m sphinx ...``) showed these hot spots, all independent of
+what the book contains; each grows with the number of citations, entries or chapters:
 
 * pybtex looks plugins up through ``importlib.metadata`` entry points on every call, and
   sphinxcontrib-bibtex asks for the same plain-text backend once per citation: about 25 ms each time, over
@@ -9,28 +9,55 @@ the book contains:
 * ``BibtexDomain.get_filtered_entries`` rescans every citation for every entry of every bibliography
   (entries x citations x chapters). The replacement below indexes the citations once per bibliography and
   otherwise does exactly what the original does.
+* ``BibtexDomain.get_formatted_entries`` formats each entry twice (once for the list, once for its hover
+  tooltip, with the same style) and again in every chapter that cites it; pybtex takes about 6 ms an entry.
+  The replacement formats an entry once per style and label and reuses the result, which pybtex's renderers
+  only read.
+* ``BibtexDomain.resolve_xref`` scans every formatted citation of the book twice for each citation in the
+  text, and renders the hover title of the entry afresh each time. The replacement indexes the citations by
+  key (keeping their order, so the result is the same) and renders each title once.
+* pybtex decodes every field with latexcodec's tokenizer (``Text.from_latex``), about half of formatting
+  time, although most fields hold no LaTeX at all. Text with no LaTeX command or special character, no
+  ligature (``--``, ``''``) and no irregular whitespace decodes to itself, so it skips the tokenizer.
+* Sphinx's ``:numref:`` resolution unpickles the whole target document for every reference (about 0.2 s for
+  a long chapter). The replacement keeps one read-only copy per document for the duration of the write.
 
-Both patch pinned versions (see requirements.txt); tests/test_ext_bibtex.py checks that the output is the
-same with and without them.
+All of them patch pinned versions (see requirements.txt); tests/test_ext_bibtex.py checks that the output is
+the same with and without them. They belong upstream.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import docutils.nodes
 import pybtex.plugin
+import pybtex.richtext
+from pybtex.database import Entry
+from pybtex.richtext import Tag
+from pybtex.style import FormattedEntry
+from pybtex.style.formatting import BaseStyle
+from pybtex.style.template import FieldIsMissing
 from sphinx.application import Sphinx
+from sphinx.domains.std import StandardDomain
 from sphinx.util import logging
 from sphinxcontrib.bibtex import domain as bibtex_domain
+from sphinxcontrib.bibtex.citation_target import parse_citation_targets
+from sphinxcontrib.bibtex.style.referencing import format_references
+from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 
 logger = logging.getLogger(__name__)
 
 _original_load_entry_point = pybtex.plugin._load_entry_point
 _original_register_plugin = pybtex.plugin.register_plugin
 _original_get_filtered_entries = bibtex_domain.BibtexDomain.get_filtered_entries
+_original_get_formatted_entries = bibtex_domain.BibtexDomain.get_formatted_entries
+_original_resolve_xref = bibtex_domain.BibtexDomain.resolve_xref
+_original_resolve_numref_xref = StandardDomain._resolve_numref_xref
 
 
 @functools.lru_cache(maxsize=None)
@@ -71,10 +98,166 @@ def get_filtered_entries(self: Any, bibliography_key: Any) -> Iterable[tuple[str
             yield key, entry
 
 
+_LATEX_SPECIAL = re.compile(r"[\\$~%&#^_]|--|''|``|[?!]`")  # what latexcodec would change; braces it keeps
+_original_from_latex = pybtex.richtext.Text.from_latex.__func__
+
+
+def from_latex(cls: type, latex: str) -> Any:
+    """pybtex's ``Text.from_latex``, without the LaTeX decoder for text that has nothing to decode (braces,
+    which protect case, are still parsed)."""
+    if latex and not _LATEX_SPECIAL.search(latex) and latex == " ".join(latex.split()):
+        if "{" in latex or "}" in latex:
+            from pybtex.markup import LaTeXParser
+
+            return LaTeXParser(latex).parse()
+        return cls(pybtex.richtext.String(latex))
+    return _original_from_latex(cls, latex)
+
+
+_formatted: dict[tuple[str, str, str], tuple[Entry, FormattedEntry]] = {}
+
+
+def _format(style: BaseStyle, style_name: str, label: str, entry: Entry) -> FormattedEntry:
+    """``style.format_entry(label, entry)``, memoised for as long as the parsed entry is the same object (an
+    edited bibliography is parsed afresh, so its entries are new objects and are formatted again)."""
+    memo_key = (style_name, label, entry.key)
+    cached = _formatted.get(memo_key)
+    if cached is None or cached[0] is not entry:
+        cached = _formatted[memo_key] = (entry, style.format_entry(label, entry))
+    return cached[1]
+
+
+def get_formatted_entries(
+    self: Any, bibliography_key: Any, docnames: list[str], tooltips: bool, tooltips_style: str
+) -> Iterable[tuple[Any, Any, Any]]:
+    """sphinxcontrib-bibtex 2.7's method, with each entry formatted once per style and label."""
+    bibliography = self.bibliographies[bibliography_key]
+    entries = dict(self.get_sorted_entries(bibliography_key, docnames))
+    style = pybtex.plugin.find_plugin("pybtex.style.formatting", bibliography.style)()
+    style2_name = (tooltips_style or bibliography.style) if tooltips else None
+    style2 = None
+    if style2_name:
+        style2 = pybtex.plugin.find_plugin("pybtex.style.formatting", tooltips_style)() if tooltips_style else style
+    sorted_entries = style.sort(entries.values())
+    labels = style.format_labels(sorted_entries)
+    for label, entry in zip(labels, sorted_entries):
+        full_label = bibliography.labelprefix + label
+        try:
+            yield (
+                entry,
+                _format(style, bibliography.style, full_label, entry),
+                _format(style2, style2_name, full_label, entry) if style2 else None,
+            )
+        except FieldIsMissing as exc:
+            logger.warning(
+                str(exc),
+                location=(bibliography_key.docname, bibliography.line),
+                type="bibtex",
+                subtype="missing_field",
+            )
+            yield entry, FormattedEntry(entry.key, Tag("b", str(exc)), full_label), None
+
+
+class _CitationIndex:
+    """The domain's citations by key, each with its position in ``domain.citations``, and their titles."""
+
+    def __init__(self, domain: Any) -> None:
+        self.source = domain.citations
+        self.size = len(domain.citations)
+        self.by_key: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+        for position, citation in enumerate(domain.citations):
+            if domain.bibliographies[citation.bibliography_key].list_ == "citation":
+                self.by_key[citation.key].append((position, citation))
+        self.titles: dict[int, str | None] = {}
+
+    def current(self, domain: Any) -> bool:
+        return self.source is domain.citations and self.size == len(domain.citations)
+
+    def title(self, citation: Any, plaintext: Any) -> str | None:
+        if citation.tooltip_entry is None:
+            return None
+        if id(citation) not in self.titles:
+            self.titles[id(citation)] = citation.tooltip_entry.text.render(plaintext).replace("\\url ", "")
+        return self.titles[id(citation)]
+
+
+_citation_indexes: dict[int, _CitationIndex] = {}
+
+
+def resolve_xref(
+    self: Any, env: Any, fromdocname: str, builder: Any, typ: str, target: str, node: Any, contnode: Any
+) -> Any:
+    """sphinxcontrib-bibtex 2.7's method, with citations looked up by key instead of by a scan."""
+    index = _citation_indexes.get(id(self))
+    if index is None or not index.current(self):
+        index = _citation_indexes[id(self)] = _CitationIndex(self)
+    targets = parse_citation_targets(target)
+    keys = {target2.key: target2 for target2 in targets}
+    matching = [citation for _, citation in sorted(
+        (item for key in keys for item in index.by_key.get(key, ())), key=lambda item: item[0]
+    )]  # the citations the original's scan would visit, in the same order
+    citations_local = {cit.key: cit for cit in matching if cit.bibliography_key.docname == fromdocname}
+    citations = citations_local | {cit.key: cit for cit in matching if cit.key not in citations_local}
+    for key in keys:
+        if key not in citations:
+            logger.warning('could not find bibtex key "%s"' % key, location=node, type="bibtex",
+                           subtype="key_not_found")
+    plaintext = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
+    references = [
+        (
+            citation.entry,
+            citation.formatted_entry,
+            SphinxReferenceInfo(
+                builder=builder,
+                fromdocname=fromdocname,
+                todocname=citation.bibliography_key.docname,
+                citation_id=citation.citation_id,
+                title=index.title(citation, plaintext),
+                pre_text=keys[citation.key].pre,
+                post_text=keys[citation.key].post,
+            ),
+        )
+        for citation in citations.values()
+    ]
+    formatted_references = format_references(self.reference_style, typ, references)
+    result_node = docutils.nodes.inline(rawsource=target)
+    result_node["classes"].append("bibtex-citation")
+    result_node += formatted_references.render(self.backend)
+    return result_node
+
+
+_read_only_doctrees: dict[str, tuple[bytes, Any]] = {}
+
+
+def _resolve_numref_xref(self: Any, env: Any, *args: Any, **kwargs: Any) -> Any:
+    """Sphinx 7.4's method, reading the target document from one unpickled copy per document. The copy is
+    reused only while the document's pickle is the same object, so a rebuilt document is read afresh."""
+    real_get_doctree = env.get_doctree
+
+    def get_doctree(docname: str) -> Any:
+        serialised = env._pickled_doctree_cache.get(docname)
+        cached = _read_only_doctrees.get(docname)
+        if cached is not None and serialised is not None and cached[0] is serialised:
+            return cached[1]
+        doctree = real_get_doctree(docname)
+        _read_only_doctrees[docname] = (env._pickled_doctree_cache.get(docname), doctree)
+        return doctree
+
+    env.get_doctree = get_doctree
+    try:
+        return _original_resolve_numref_xref(self, env, *args, **kwargs)
+    finally:
+        del env.get_doctree  # back to the class's method
+
+
 def enable() -> None:
     pybtex.plugin._load_entry_point = _cached_load_entry_point
     pybtex.plugin.register_plugin = _register_plugin
     bibtex_domain.BibtexDomain.get_filtered_entries = get_filtered_entries
+    bibtex_domain.BibtexDomain.get_formatted_entries = get_formatted_entries
+    bibtex_domain.BibtexDomain.resolve_xref = resolve_xref
+    StandardDomain._resolve_numref_xref = _resolve_numref_xref
+    pybtex.richtext.Text.from_latex = classmethod(from_latex)  # type: ignore[method-assign]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -6,7 +6,7 @@
   file, the line, the row's name and the field, and stops a strict build.
 * ``{data-table} NAME`` renders chosen columns, filtered and sorted, as a captioned table whose licence and
   source cells are citations (so they link to the chapter's bibliography), with download links under it.
-* ``{data-figure} KIND`` renders a figure from the data at build time: matplotlib to inline SVG, with
+* ``{data-figure} KIND`` renders a figure from the data at build time as inline SVG (``book_charts``), with
   deterministic output, generated alt text and colours that follow the page's light or dark mode.
 * ``{data-downloads}`` lists every data set with its CSV, JSON and schema, which the build writes to
   ``data/`` in the output.
@@ -22,19 +22,23 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import re
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
 import yaml
 from docutils import nodes
-from docutils.parsers.rst import directives
+from docutils.parsers.rst import directives, roles
+from docutils.utils import smartquotes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
+import book_charts as charts
 from book_checks import bib_entries, warn_at
 from book_site import add_page_script
 
@@ -260,13 +264,6 @@ def sort_key(value: Any) -> tuple[int, Any]:
     return (0, str(value).lower())
 
 
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$])")
-
-
-def escape(text: str) -> str:
-    return MD_SPECIAL.sub(r"\\\1", text)
-
-
 def format_value(value: Any) -> str:
     if value is None:
         return "–"
@@ -309,6 +306,19 @@ class _DataDirective(SphinxDirective):
 
 
 # --- Tables -----------------------------------------------------------------------------------------------
+
+
+class data_table(nodes.table):
+    """A table rendered from a data set: its title, then its header and rows as raw HTML with the citation
+    nodes in between. Registered as an enumerable ``table``, so it is numbered and ``{numref}`` finds it."""
+
+
+def visit_data_table(translator: Any, node: data_table) -> None:
+    translator.visit_table(node)
+
+
+def depart_data_table(translator: Any, node: data_table) -> None:
+    translator.depart_table(node)
 
 
 class DataTable(_DataDirective):
@@ -361,25 +371,61 @@ class DataTable(_DataDirective):
         licence_sources = {
             str(r.values["id"]): r.values.get("sources") or [] for r in (licences.rows if licences else [])
         }
+        cite, messages = roles.role("cite", self.state_machine.language, self.lineno, self.state.reporter)
+        if cite is None:
+            raise self.error("the {cite} role is missing: is sphinxcontrib.bibtex enabled?")
 
-        def cell(column: str, row: dict[str, Any]) -> str:
-            value = row.get(column)
-            if column == "sources":
-                return "{cite}`" + ",".join(value) + "`"
-            if column in LICENCE_FIELDS and value is not None and licence_sources.get(str(value)):
-                return f"{escape(str(value))} {{cite}}`{licence_sources[str(value)][0]}`"
-            return escape(format_value(value))
+        def citation(keys: list[str]) -> list[nodes.Node]:
+            text = ",".join(keys)
+            result, problems = cite("cite", f"{{cite}}`{text}`", text, self.lineno, self.state.inliner, {}, [])
+            return [*result, *problems]
 
         caption = " ".join(self.content).strip() or dataset.schema.get("title", dataset.name)
-        lines = [f"```{{list-table}} {caption}", ":header-rows: 1", ":class: data-table"]
+        title_nodes, title_messages = self.state.inline_text(caption, self.lineno)
+        table = data_table("", nodes.title(caption, "", *title_nodes), classes=["data-table"])
+        # The rows are HTML, with only the citations as nodes between them: a docutils table of a few hundred
+        # rows is ten thousand nodes, which every later transform, pickle and writer walks (seconds a build).
+        html: list[str] = [
+            '<thead><tr class="row-odd">',
+            *(f'<th class="head" scope="col">{html_escape(dataset.title(c), quote=False)}</th>' for c in columns),
+            "</tr></thead><tbody>",
+        ]
+
+        def flush() -> None:
+            if html:
+                table.append(nodes.raw("", "".join(html), format="html"))
+                html.clear()
+
+        config = self.env.config
+
+        def text(value: str) -> str:
+            """Cell text as HTML, with the typography Sphinx gives prose (curly quotes, dashes)."""
+            if config.smartquotes and any(mark in value for mark in "'\"-."):
+                value = smartquotes.smartyPants(value, config.smartquotes_action, config.language or "en")
+            return html_escape(value, quote=False)
+
+        for number, row in enumerate(rows):
+            html.append(f'<tr class="row-{"odd" if number % 2 else "even"}">')
+            for column in columns:
+                value = row.get(column)
+                html.append("<td>")
+                if column == "sources":
+                    flush()
+                    table.extend(citation(list(value)))
+                elif column in LICENCE_FIELDS and value is not None and licence_sources.get(str(value)):
+                    html.append(text(f"{value} "))
+                    flush()
+                    table.extend(citation(licence_sources[str(value)][:1]))
+                else:
+                    html.append(text(format_value(value)))
+                html.append("</td>")
+            html.append("</tr>")
+        html.append("</tbody>")
+        flush()
+        self.set_source_info(table)
         if "name" in self.options:
-            lines.append(f":name: {self.options['name']}")
-        lines.append("")
-        lines.append("* " + "\n  ".join(f"- {escape(dataset.title(c))}" for c in columns))
-        for row in rows:
-            lines.append("* " + "\n  ".join(f"- {cell(c, row)}" for c in columns))
-        lines.append("```")
-        table_nodes = self.parse_text_to_nodes("\n".join(lines))
+            self.add_name(table)
+        table_nodes = [table, *messages, *title_messages]
         return [*table_nodes, download_links(self.env.app, self.env.docname, dataset.name)]
 
 
@@ -410,10 +456,6 @@ class DataDownloads(_DataDirective):
 
 # --- Figures ----------------------------------------------------------------------------------------------
 
-INK = "#1a1a1a"  # replaced by currentColor so that axes and labels follow the page's colour mode
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#8a8a8a", "#F0E442"]
-
-
 def _year(value: Any) -> int | None:
     match = DATE_RE.match(str(value)) if value else None
     return int(match.group(1)) if match else None
@@ -427,51 +469,7 @@ def _decimal_year(value: Any) -> float | None:
     return year + (dt.date(year, month, day).timetuple().tm_yday - 1) / 365.25
 
 
-def _prefix_ids(svg: str, prefix: str) -> str:
-    """Make matplotlib's element ids (figure_1, axes_1, ...) unique to this figure on a page of several."""
-    ids = set(re.findall(r'\bid="([^"]+)"', svg))
-    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
-    return re.sub(r'(url\(#|href="#)([^")]+)', lambda m: m.group(1) + (f"{prefix}-{m.group(2)}" if m.group(2) in ids else m.group(2)), svg)
-
-
-def _figure_svg(draw: Any) -> str:
-    import matplotlib
-
-    matplotlib.use("svg")
-    import matplotlib.pyplot as plt
-
-    style = {
-        "svg.fonttype": "none",
-        "svg.hashsalt": "state-of-open-source-ai",
-        "font.family": "DejaVu Sans",  # ships with matplotlib: the same text metrics on every machine
-        "font.size": 11,
-        "text.color": INK,
-        "axes.labelcolor": INK,
-        "axes.edgecolor": INK,
-        "xtick.color": INK,
-        "ytick.color": INK,
-        "axes.facecolor": "none",
-        "figure.facecolor": "none",
-        "savefig.facecolor": "none",
-        "legend.frameon": False,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
-    with plt.rc_context(style):
-        figure, axes = plt.subplots(figsize=(8, 4.6), layout="constrained")
-        draw(axes)
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        plt.close(figure)
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    svg = svg.replace(INK, "currentColor").replace(INK.upper(), "currentColor")
-    svg = re.sub(r'\swidth="[\d.]+pt" height="[\d.]+pt"', "", svg, count=1)  # CSS sizes it; viewBox keeps the ratio
-    return svg
-
-
-def releases_by_licence(datasets: dict[str, Dataset]) -> tuple[Any, str]:
+def releases_by_licence(datasets: dict[str, Dataset]) -> tuple[str, str]:
     families = {str(r.values["id"]): r.values["family"] for r in datasets["licences"].rows}
     counts: dict[int, dict[str, int]] = {}
     for row in datasets["models"].rows:
@@ -482,22 +480,19 @@ def releases_by_licence(datasets: dict[str, Dataset]) -> tuple[Any, str]:
         family = families.get(str(values.get("licence")), "other")
         counts.setdefault(year, {}).setdefault(family, 0)
         counts[year][family] += 1
-    years = sorted(counts)
+    years = list(range(min(counts), max(counts) + 1))  # a year without releases is a gap, not left out
+    for year in years:
+        counts.setdefault(year, {})
     order = [f for f in ("permissive", "custom-model", "non-commercial", "copyleft", "weak-copyleft",
                          "public-domain", "source-available", "other")
              if any(f in counts[y] for y in years)]
-
-    def draw(axes: Any) -> None:
-        bottom = [0] * len(years)
-        for i, family in enumerate(order):
-            heights = [counts[y].get(family, 0) for y in years]
-            axes.bar(years, heights, bottom=bottom, label=family.replace("-", " "), color=PALETTE[i % len(PALETTE)])
-            bottom = [b + h for b, h in zip(bottom, heights)]
-        axes.set_xlabel("Year of release")
-        axes.set_ylabel("Open-weight releases in the data set")
-        axes.set_xticks(years)
-        axes.legend(title="Licence family", loc="upper left")
-
+    svg = charts.stacked_bars(
+        years,
+        [(family.replace("-", " "), [counts[y].get(family, 0) for y in years]) for family in order],
+        x_label="Year of release",
+        y_label="Open-weight releases in the data set",
+        key_title="Licence family",
+    )
     total = sum(sum(c.values()) for c in counts.values())
     busiest = max(years, key=lambda y: sum(counts[y].values()))
     permissive = {y: counts[y].get("permissive", 0) for y in years}
@@ -508,32 +503,33 @@ def releases_by_licence(datasets: dict[str, Dataset]) -> tuple[Any, str]:
         + ", ".join(f"{n} in {y}" for y, n in permissive.items())
         + "."
     )
-    return draw, alt
+    return svg, alt
 
 
-def params_vs_date(datasets: dict[str, Dataset]) -> tuple[Any, str]:
+def params_vs_date(datasets: dict[str, Dataset]) -> tuple[str, str]:
     points = []
     for row in datasets["models"].rows:
         values = row.values
         x, y = _decimal_year(values.get("released")), values.get("params_total_b")
         if x is not None and y:
             points.append((x, float(y), values.get("architecture"), values["name"]))
-    markers = {"dense": ("o", PALETTE[0]), "moe": ("^", PALETTE[1]), "hybrid": ("s", PALETTE[2])}
-
-    def draw(axes: Any) -> None:
-        for arch, (marker, colour) in markers.items():
-            xs = [p[0] for p in points if p[2] == arch]
-            ys = [p[1] for p in points if p[2] == arch]
-            if xs:
-                axes.scatter(xs, ys, marker=marker, color=colour, label={"moe": "mixture of experts"}.get(arch, arch),
-                             s=36, edgecolors=INK, linewidths=0.4)
-        axes.set_yscale("log")
-        axes.set_xlabel("Release date")
-        axes.set_ylabel("Total parameters (billions, log scale)")
-        for x, y, _, name in sorted(points, key=lambda p: -p[1])[:4]:
-            axes.annotate(name, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-        axes.legend(title="Architecture", loc="upper left")
-
+    kinds = (("dense", "dense", "circle"), ("moe", "mixture of experts", "triangle"), ("hybrid", "hybrid", "square"))
+    first, last = math.floor(min(p[0] for p in points)), math.ceil(max(p[0] for p in points))
+    low, high = min(p[0] for p in points) - 0.25, max(p[0] for p in points) + 0.25
+    years = [year for year in range(first, last + 1) if low <= year <= high]
+    x_axis = charts.Axis(low, high, ticks=[float(year) for year in years])
+    y_axis = charts.Axis.logarithmic(min(p[1] for p in points), max(p[1] for p in points))
+    svg = charts.scatter(
+        [charts.Series(label, [(p[0], p[1], f"{p[3]}: {format_value(p[1])}B") for p in points if p[2] == arch], marker)
+         for arch, label, marker in kinds if any(p[2] == arch for p in points)],
+        x_axis,
+        y_axis,
+        x_label="Release date",
+        y_label="Total parameters (billions, log scale)",
+        key_title="Architecture",
+        notes=[(x, y, name) for x, y, _, name in sorted(points, key=lambda p: -p[1])[:4]],
+        x_tick_labels=[str(year) for year in years],
+    )
     moe = [p for p in points if p[2] == "moe"]
     largest = max(points, key=lambda p: p[1])
     alt = (
@@ -543,29 +539,29 @@ def params_vs_date(datasets: dict[str, Dataset]) -> tuple[Any, str]:
         f"released in 2024 or later; "
         f"the largest is {largest[3]} at {format_value(largest[1])} billion parameters."
     )
-    return draw, alt
+    return svg, alt
 
 
-def bandwidth_vs_memory(datasets: dict[str, Dataset]) -> tuple[Any, str]:
+def bandwidth_vs_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
     points = [
         (float(r.values["memory_gb"]), float(r.values["bandwidth_gbs"]), r.values["vendor"], r.values["name"])
         for r in datasets["hardware"].rows
         if r.values.get("memory_gb") and r.values.get("bandwidth_gbs") and r.values.get("memory_gb") >= 1
     ]
     vendors = sorted({p[2] for p in points})
-
-    def draw(axes: Any) -> None:
-        for i, vendor in enumerate(vendors):
-            xs = [p[0] for p in points if p[2] == vendor]
-            ys = [p[1] / 1000 for p in points if p[2] == vendor]
-            axes.scatter(xs, ys, label=vendor, color=PALETTE[i % len(PALETTE)], s=40, edgecolors=INK, linewidths=0.4)
-        for x, y, _, name in points:
-            axes.annotate(name, (x, y / 1000), textcoords="offset points", xytext=(4, 3), fontsize=7)
-        axes.set_xscale("log")
-        axes.set_xlabel("Memory per accelerator (GB, log scale)")
-        axes.set_ylabel("Memory bandwidth (TB/s)")
-        axes.legend(title="Vendor", loc="upper left")
-
+    x_axis = charts.Axis.logarithmic(min(p[0] for p in points), max(p[0] for p in points))
+    y_axis = charts.Axis.linear(0, max(p[1] for p in points) / 1000 * 1.05)
+    y_axis.high = max(y_axis.high, y_axis.ticks[-1])
+    svg = charts.scatter(
+        [charts.Series(vendor, [(p[0], p[1] / 1000, f"{p[3]}: {format_value(p[0])} GB, {format_value(p[1])} GB/s")
+                                for p in points if p[2] == vendor]) for vendor in vendors],
+        x_axis,
+        y_axis,
+        x_label="Memory per accelerator (GB, log scale)",
+        y_label="Memory bandwidth (TB/s)",
+        key_title="Vendor",
+        notes=[(p[0], p[1] / 1000, p[3]) for p in sorted(points, key=lambda p: (-p[1], p[3]))],
+    )
     top = max(points, key=lambda p: p[1])
     biggest = max(points, key=lambda p: p[0])
     slowest = min(points, key=lambda p: p[1])
@@ -575,7 +571,7 @@ def bandwidth_vs_memory(datasets: dict[str, Dataset]) -> tuple[Any, str]:
         f"{biggest[3]} the most memory ({format_value(biggest[0])} GB) and {slowest[3]} the lowest bandwidth "
         f"({format_value(slowest[1])} GB/s)."
     )
-    return draw, alt
+    return svg, alt
 
 
 FIGURES = {
@@ -600,8 +596,8 @@ class DataFigure(_DataDirective):
         datasets = {name: self.dataset(name) for name in needs}
         if any(d is None for d in datasets.values()):
             return []
-        draw, alt = make(datasets)  # type: ignore[arg-type]
-        svg = _prefix_ids(_figure_svg(draw), kind).replace("<svg ", f'<svg role="img" aria-label="{alt}" ', 1)
+        svg, alt = make(datasets)  # type: ignore[arg-type]
+        svg = svg.replace("<svg ", f'<svg role="img" aria-label="{html_escape(alt)}" ', 1)
         figure = nodes.figure(classes=["data-figure"])
         figure += nodes.raw("", svg, format="html")
         caption_text = " ".join(self.content).strip()
@@ -672,6 +668,7 @@ def add_table_script(app: Sphinx, pagename: str, templatename: str, context: dic
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("book_data_enabled", True, "env", types=[bool])
+    app.add_enumerable_node(data_table, "table", html=(visit_data_table, depart_data_table))
     app.add_directive("data-table", DataTable)
     app.add_directive("data-figure", DataFigure)
     app.add_directive("data-downloads", DataDownloads)

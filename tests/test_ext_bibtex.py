@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from conftest import GOOD_CHAPTER, FixtureBook
+import pytest
+
+from conftest import GOOD_CHAPTER, ROOT, FixtureBook
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import book_bibtex  # noqa: E402
 
 MORE_BIB = """
 @online{roe2023other,
@@ -15,7 +21,7 @@ MORE_BIB = """
   urldate = {2026-11-27},
 }
 @online{poe2025third,
-  title = {A third page},
+  title = {A third page: {GPT}--style models, 50\\% faster},
   author = {Poe, Ann},
   year = {2025},
   url = {https://example.org/third},
@@ -24,12 +30,23 @@ MORE_BIB = """
 """
 
 
+TABLE = """
+```{list-table} A table to refer to
+:name: tbl-one
+
+* - cell
+```
+"""
+
+
 def build(path: Path, speedups: bool) -> dict[str, str]:
     book = FixtureBook(path, extensions=("book_bibtex",), extra_conf=f"book_bibtex_speedups = {speedups}\n"
                        "suppress_warnings = ['bibtex.duplicate_citation', 'bibtex.duplicate_label']")
     book.files["references.bib"] += MORE_BIB
     book.files["chapter.md"] = GOOD_CHAPTER.replace("A claim {cite}`doe2024thing`", "Claims {cite}`doe2024thing,roe2023other`")
-    book.files["second.md"] = GOOD_CHAPTER.replace("A claim {cite}`doe2024thing`", "More {cite}`roe2023other` and {cite:t}`poe2025third`")
+    book.files["second.md"] = GOOD_CHAPTER.replace(
+        "A claim {cite}`doe2024thing`", "More {cite}`roe2023other` and {cite:t}`poe2025third`, as {numref}`tbl-one` shows"
+    ).replace("## Background", TABLE + "\n## Background")
     book.files["_toc.yml"] += "  - file: second\n"
     result = book.build()
     assert result.returncode == 0, result.output
@@ -42,3 +59,31 @@ def test_output_is_identical_with_and_without_speedups(tmp_path: Path) -> None:
         assert fast[name] == plain[name], name
     assert "Another page" in fast["chapter"] and "A third page" not in fast["chapter"], "local bibliographies"
     assert "A third page" in fast["second"]
+    assert "GPT–style models, 50% faster" in fast["second"], "LaTeX in a title still decoded"
+    assert "Table 1" in fast["second"], "numref resolved"
+
+
+def test_plain_text_skips_the_latex_decoder_with_the_same_result() -> None:
+    """Every name and field in the book's bibliography, and some edge cases, decode as pybtex decodes them."""
+    from pybtex.database import parse_file
+    from pybtex.richtext import Text
+    from pybtex.scanner import PybtexSyntaxError
+
+    values = {"", "it's", "a--b", "a---b", "50%", "a  b", " lead", "tail ", "x\ny", "x''y", "``q''", "?`", "Zoë",
+              "{GPT}", "{{x}}", "a {B} c", "\\emph{x}", "a~b", "$x$", "a_b", "a & b"}
+    bibliography = parse_file(str(ROOT / "references.bib"))
+    for entry in bibliography.entries.values():
+        values.update(entry.fields.values())
+        for person in (p for people in entry.persons.values() for p in people):
+            values.update(person.first_names + person.middle_names + person.prelast_names + person.last_names)
+    skipped = 0
+    for value in values:
+        plain = book_bibtex._original_from_latex(Text, value)
+        fast = book_bibtex.from_latex(Text, value)
+        assert (repr(fast), fast) == (repr(plain), plain), value
+        skipped += book_bibtex._LATEX_SPECIAL.search(value) is None
+    assert skipped > len(values) / 2, "most fields take the fast path"
+    for broken in ("{unbalanced", "a}b"):
+        for decode in (book_bibtex._original_from_latex, book_bibtex.from_latex):
+            with pytest.raises(PybtexSyntaxError):
+                decode(Text, broken)

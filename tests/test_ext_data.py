@@ -131,7 +131,7 @@ def test_table_renders_filtered_sorted_and_cited(book: FixtureBook) -> None:
     html = chapter_html(result)
     table = html.split('<table class="data-table', 1)[1].split("</table>", 1)[0]
     assert "Models by size." in table
-    names = re.findall(r"<td><p>(Alpha 7B|Beta 400B-A20B)</p></td>", table)
+    names = re.findall(r"<td>(Alpha 7B|Beta 400B-A20B)</td>", table)
     assert names == ["Beta 400B-A20B", "Alpha 7B"], "sorted by size, largest first"
     assert "Parameters (B)" in table and "Sources" in table
     assert table.count('href="#id') >= 2 or table.count("#doe2024thing") >= 2 or "Doe" in table
@@ -147,6 +147,23 @@ def test_figure_is_inline_svg_with_alt_text_and_number(book: FixtureBook) -> Non
     assert '<svg role="img" aria-label="Scatter plot of total parameters' in figure
     assert "currentColor" in figure and "#1a1a1a" not in figure.lower()
     assert "Parameters against release date." in figure and "Fig. 1" in html
+
+
+def test_figure_points_name_themselves_on_hover(book: FixtureBook) -> None:
+    figure = chapter_html(book.build()).split('<figure class="data-figure', 1)[1].split("</figure>", 1)[0]
+    assert "<title>Beta 400B-A20B: 400B</title>" in figure and "<title>Alpha 7B: 7B</title>" in figure
+    assert ">mixture of experts</text>" in figure, "the key names each architecture"
+
+
+def test_table_cells_are_escaped_and_typeset_like_prose(book: FixtureBook) -> None:
+    book.files["_data/models.yaml"] = MODELS.replace("maker: Lab A", "maker: Lab 'A' & <Sons> -- \"quoted\"")
+    book.files["chapter.md"] = TABLE_CHAPTER.replace(":columns: name, released,", ":columns: name, maker, released,")
+    result = book.build()
+    assert result.returncode == 0, result.output
+    table = chapter_html(result).split('<table class="data-table', 1)[1].split("</table>", 1)[0]
+    assert "<td>Lab ‘A’ &amp; &lt;Sons&gt; – “quoted”</td>" in table
+    assert '<th class="head" scope="col">Maker</th>' in table
+    assert table.count('class="bibtex-citation"') == 4, "a licence citation and a source citation in each row"
 
 
 def test_figures_are_deterministic(tmp_path: Path) -> None:
