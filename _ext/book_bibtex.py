@@ -20,7 +20,9 @@ what the book contains; each grows with the number of citations, entries or chap
   time, although most fields hold no LaTeX at all. Text with no LaTeX command or special character, no
   ligature (``--``, ``''``) and no irregular whitespace decodes to itself, so it skips the tokenizer.
 * Sphinx's ``:numref:`` resolution unpickles the whole target document for every reference (about 0.2 s for
-  a long chapter). The replacement keeps one read-only copy per document for the duration of the write.
+  a long chapter), and figure numbering unpickles every document once more, only to read it.
+  Both are given shared read-only copies instead: the document as read, while Sphinx still holds it for
+  writing, or else one unpickled copy per pickle.
 
 All of them patch pinned versions (see requirements.txt); tests/test_ext_bibtex.py checks that the output is
 the same with and without them. They belong upstream.
@@ -31,7 +33,8 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import docutils.nodes
@@ -44,6 +47,7 @@ from pybtex.style.formatting import BaseStyle
 from pybtex.style.template import FieldIsMissing
 from sphinx.application import Sphinx
 from sphinx.domains.std import StandardDomain
+from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.util import logging
 from sphinxcontrib.bibtex import domain as bibtex_domain
 from sphinxcontrib.bibtex.citation_target import parse_citation_targets
@@ -58,6 +62,7 @@ _original_get_filtered_entries = bibtex_domain.BibtexDomain.get_filtered_entries
 _original_get_formatted_entries = bibtex_domain.BibtexDomain.get_formatted_entries
 _original_resolve_xref = bibtex_domain.BibtexDomain.resolve_xref
 _original_resolve_numref_xref = StandardDomain._resolve_numref_xref
+_original_assign_figure_numbers = TocTreeCollector.assign_figure_numbers
 
 
 @functools.lru_cache(maxsize=None)
@@ -226,15 +231,22 @@ def resolve_xref(
     return result_node
 
 
-_read_only_doctrees: dict[str, tuple[bytes, Any]] = {}
+_read_only_doctrees: dict[str, tuple[bytes | None, Any]] = {}
 
 
-def _resolve_numref_xref(self: Any, env: Any, *args: Any, **kwargs: Any) -> Any:
-    """Sphinx 7.4's method, reading the target document from one unpickled copy per document. The copy is
-    reused only while the document's pickle is the same object, so a rebuilt document is read afresh."""
+@contextmanager
+def _read_only_doctrees_of(env: Any, current: tuple[str, Any] | None = None) -> Iterator[None]:
+    """While it lasts, ``env.get_doctree`` hands out shared copies that the caller must only read: the
+    document being written (``current``: its name and doctree), the document as read (still in Sphinx's
+    write cache) or else one unpickled copy per pickle."""
     real_get_doctree = env.get_doctree
 
     def get_doctree(docname: str) -> Any:
+        if current is not None and docname == current[0] and current[1] is not None:
+            return current[1]
+        unwritten = env._write_doc_doctree_cache.get(docname)
+        if unwritten is not None:
+            return unwritten
         serialised = env._pickled_doctree_cache.get(docname)
         cached = _read_only_doctrees.get(docname)
         if cached is not None and serialised is not None and cached[0] is serialised:
@@ -245,9 +257,23 @@ def _resolve_numref_xref(self: Any, env: Any, *args: Any, **kwargs: Any) -> Any:
 
     env.get_doctree = get_doctree
     try:
-        return _original_resolve_numref_xref(self, env, *args, **kwargs)
+        yield
     finally:
         del env.get_doctree  # back to the class's method
+
+
+def _resolve_numref_xref(
+    self: Any, env: Any, fromdocname: str, builder: Any, typ: str, target: str, node: Any, contnode: Any
+) -> Any:
+    """Sphinx 7.4's method, which only reads the target document, given a shared copy of it."""
+    with _read_only_doctrees_of(env, current=(fromdocname, node.document)):
+        return _original_resolve_numref_xref(self, env, fromdocname, builder, typ, target, node, contnode)
+
+
+def assign_figure_numbers(self: Any, env: Any) -> list[str]:
+    """Sphinx 7.4's figure numbering, which only reads every document, given shared copies."""
+    with _read_only_doctrees_of(env):
+        return _original_assign_figure_numbers(self, env)
 
 
 def enable() -> None:
@@ -257,6 +283,7 @@ def enable() -> None:
     bibtex_domain.BibtexDomain.get_formatted_entries = get_formatted_entries
     bibtex_domain.BibtexDomain.resolve_xref = resolve_xref
     StandardDomain._resolve_numref_xref = _resolve_numref_xref
+    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
     pybtex.richtext.Text.from_latex = classmethod(from_latex)  # type: ignore[method-assign]
 
 
