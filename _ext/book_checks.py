@@ -160,11 +160,19 @@ def on_builder_inited(app: Sphinx) -> None:
 # --- Bibliography -----------------------------------------------------------------------------------------
 
 
+def bib_keys(text: str) -> set[str]:
+    """The keys of a .bib file (without parsing the entries)."""
+    return {match.group("key") for match in BIB_KEY_RE.finditer(text)}
+
+
 def bib_entries(text: str) -> list[dict[str, Any]]:
     """Split a .bib file into entries with their key, type, line and fields (lower-cased names)."""
     entries = []
     matches = list(BIB_KEY_RE.finditer(text))
+    line, counted = 1, 0
     for i, match in enumerate(matches):
+        line += text.count("\n", counted, match.start("type"))
+        counted = match.start("type")
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         body = text[match.end():end]
         fields = {
@@ -175,7 +183,7 @@ def bib_entries(text: str) -> list[dict[str, Any]]:
             {
                 "key": match.group("key"),
                 "type": match.group("type").lower(),
-                "line": text.count("\n", 0, match.start("type")) + 1,
+                "line": line,
                 "fields": fields,
             }
         )

@@ -39,7 +39,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
 import book_charts as charts
-from book_checks import bib_entries, warn_at
+from book_checks import bib_keys, warn_at
 from book_site import add_page_script
 
 logger = logging.getLogger(__name__)
@@ -210,12 +210,10 @@ def load_all(srcdir: Path, bibfiles: list[str], today: dt.date) -> tuple[dict[st
         rows, load_problems = load_rows(path)
         problems += load_problems
         datasets[path.stem] = Dataset(path.stem, path, json.loads(schema_path.read_text(encoding="utf-8")), rows)
-    bib_keys = {
-        entry["key"] for name in bibfiles for entry in bib_entries((srcdir / name).read_text(encoding="utf-8"))
-    }
+    keys = {key for name in bibfiles for key in bib_keys((srcdir / name).read_text(encoding="utf-8"))}
     licence_ids = {str(row.values.get("id")) for row in datasets["licences"].rows} if "licences" in datasets else set()
     for dataset in datasets.values():
-        problems += validate(dataset, bib_keys, licence_ids, today)
+        problems += validate(dataset, keys, licence_ids, today)
     return datasets, problems
 
 
