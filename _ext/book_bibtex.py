@@ -15,7 +15,8 @@ what the book contains; each grows with the number of citations, entries or chap
   only read.
 * ``BibtexDomain.resolve_xref`` scans every formatted citation of the book twice for each citation in the
   text, and renders the hover title of the entry afresh each time. The replacement indexes the citations by
-  key (keeping their order, so the result is the same) and renders each title once.
+  key (keeping their order, so the result is the same), renders each title once, and reuses the result for
+  the same citation in the same document (a licence cited in every row of a table).
 * pybtex decodes every field with latexcodec's tokenizer (``Text.from_latex``), about half of formatting
   time, although most fields hold no LaTeX at all. Text with no LaTeX command or special character, no
   ligature (``--``, ``''``) and no irregular whitespace decodes to itself, so it skips the tokenizer.
@@ -174,6 +175,7 @@ class _CitationIndex:
             if domain.bibliographies[citation.bibliography_key].list_ == "citation":
                 self.by_key[citation.key].append((position, citation))
         self.titles: dict[int, str | None] = {}
+        self.resolved: dict[tuple[str, str, str], Any] = {}  # (document, role, target) -> pristine node
 
     def current(self, domain: Any) -> bool:
         return self.source is domain.citations and self.size == len(domain.citations)
@@ -196,6 +198,9 @@ def resolve_xref(
     index = _citation_indexes.get(id(self))
     if index is None or not index.current(self):
         index = _citation_indexes[id(self)] = _CitationIndex(self)
+    memo_key = (fromdocname, typ, target)
+    if memo_key in index.resolved:  # the same citation again in the same document (a licence in a table)
+        return index.resolved[memo_key].deepcopy()
     targets = parse_citation_targets(target)
     keys = {target2.key: target2 for target2 in targets}
     matching = [citation for _, citation in sorted(
@@ -203,8 +208,10 @@ def resolve_xref(
     )]  # the citations the original's scan would visit, in the same order
     citations_local = {cit.key: cit for cit in matching if cit.bibliography_key.docname == fromdocname}
     citations = citations_local | {cit.key: cit for cit in matching if cit.key not in citations_local}
+    found = True
     for key in keys:
         if key not in citations:
+            found = False
             logger.warning('could not find bibtex key "%s"' % key, location=node, type="bibtex",
                            subtype="key_not_found")
     plaintext = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
@@ -228,6 +235,8 @@ def resolve_xref(
     result_node = docutils.nodes.inline(rawsource=target)
     result_node["classes"].append("bibtex-citation")
     result_node += formatted_references.render(self.backend)
+    if found:  # a missing key is reported at every place it is cited
+        index.resolved[memo_key] = result_node.deepcopy()
     return result_node
 
 
