@@ -20,6 +20,8 @@ what the book contains; each grows with the number of citations, entries or chap
 * pybtex decodes every field with latexcodec's tokenizer (``Text.from_latex``), about half of formatting
   time, although most fields hold no LaTeX at all. Text with no LaTeX command or special character, no
   ligature (``--``, ``''``) and no irregular whitespace decodes to itself, so it skips the tokenizer.
+* ``BibliographyTransform.run`` finds each entry's back-references by scanning every citation of the book
+  (entries x citations); the replacement indexes a document's citations once.
 * Sphinx's ``:numref:`` resolution unpickles the whole target document for every reference (about 0.2 s for
   a long chapter), and figure numbering unpickles every document once more, only to read it.
   Both are given shared read-only copies instead: the document as read, while Sphinx still holds it for
@@ -51,7 +53,10 @@ from sphinx.domains.std import StandardDomain
 from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.util import logging
 from sphinxcontrib.bibtex import domain as bibtex_domain
+from sphinxcontrib.bibtex import nodes as bibtex_nodes
+from sphinxcontrib.bibtex import transforms as bibtex_transforms
 from sphinxcontrib.bibtex.citation_target import parse_citation_targets
+from sphinxcontrib.bibtex.directives import BibliographyKey
 from sphinxcontrib.bibtex.style.referencing import format_references
 from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 
@@ -62,6 +67,7 @@ _original_register_plugin = pybtex.plugin.register_plugin
 _original_get_filtered_entries = bibtex_domain.BibtexDomain.get_filtered_entries
 _original_get_formatted_entries = bibtex_domain.BibtexDomain.get_formatted_entries
 _original_resolve_xref = bibtex_domain.BibtexDomain.resolve_xref
+_original_bibliography_transform_run = bibtex_transforms.BibliographyTransform.run
 _original_resolve_numref_xref = StandardDomain._resolve_numref_xref
 _original_assign_figure_numbers = TocTreeCollector.assign_figure_numbers
 
@@ -240,6 +246,62 @@ def resolve_xref(
     return result_node
 
 
+def bibliography_transform_run(self: Any, **kwargs: Any) -> None:
+    """sphinxcontrib-bibtex 2.7's ``BibliographyTransform.run``, with each entry's back-references (the
+    citations of it in the same document) looked up in an index rather than by scanning every citation of
+    the book for every entry."""
+    env = self.document.settings.env
+    domain = env.get_domain("cite")
+    backrefs_by_key: dict[str, dict[str, list[str]]] = {}  # document -> key -> citation ids, in order
+
+    def backrefs(docname: str, key: str) -> list[str]:
+        if docname not in backrefs_by_key:
+            index: dict[str, list[str]] = defaultdict(list)
+            for citation_ref in domain.citation_refs:
+                if citation_ref.docname == docname:
+                    for target_key in {target.key for target in citation_ref.targets}:
+                        index[target_key].append(citation_ref.citation_ref_id)
+            backrefs_by_key[docname] = index
+        return backrefs_by_key[docname].get(key, [])
+
+    for bibnode in self.document.findall(bibtex_nodes.bibliography):
+        bib_key = BibliographyKey(docname=bibnode["docname"], id_=bibnode["ids"][0])
+        bibliography = domain.bibliographies[bib_key]
+        citations = [citation for citation in domain.citations if citation.bibliography_key == bib_key]
+        nodes: docutils.nodes.Element
+        if bibliography.list_ == "enumerated":
+            nodes = docutils.nodes.enumerated_list()
+            nodes["enumtype"] = bibliography.enumtype
+            if bibliography.start >= 1:
+                nodes["start"] = bibliography.start
+                env.temp_data["bibtex_enum_count"] = bibliography.start
+            else:
+                nodes["start"] = env.temp_data.setdefault("bibtex_enum_count", 1)
+        elif bibliography.list_ == "bullet":
+            nodes = docutils.nodes.bullet_list()
+        else:
+            nodes = docutils.nodes.container()
+        for citation in citations:
+            citation_node = bibliography.citation_nodes[citation.key]
+            if bibliography.list_ in {"enumerated", "bullet"}:
+                citation_node += self.backend.paragraph(citation.formatted_entry)
+            else:
+                refs = backrefs(bib_key.docname, citation.key)
+                if refs:
+                    citation_node["backrefs"] = list(refs)
+                citation_node += docutils.nodes.label("", citation.formatted_entry.label, support_smartquotes=False)
+                citation_node += self.backend.paragraph(citation.formatted_entry)
+            citation_node["docname"] = bib_key.docname
+            bibtex_transforms.node_text_transform(citation_node)
+            nodes.append(citation_node)
+            if bibliography.list_ == "enumerated":
+                env.temp_data["bibtex_enum_count"] += 1
+        if citations:
+            bibnode.replace_self(nodes)
+        else:
+            bibnode.replace_self(docutils.nodes.target())
+
+
 _read_only_doctrees: dict[str, tuple[bytes | None, Any]] = {}
 
 
@@ -291,6 +353,7 @@ def enable() -> None:
     bibtex_domain.BibtexDomain.get_filtered_entries = get_filtered_entries
     bibtex_domain.BibtexDomain.get_formatted_entries = get_formatted_entries
     bibtex_domain.BibtexDomain.resolve_xref = resolve_xref
+    bibtex_transforms.BibliographyTransform.run = bibliography_transform_run
     StandardDomain._resolve_numref_xref = _resolve_numref_xref
     TocTreeCollector.assign_figure_numbers = assign_figure_numbers
     pybtex.richtext.Text.from_latex = classmethod(from_latex)  # type: ignore[method-assign]
