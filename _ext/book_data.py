@@ -32,9 +32,10 @@ from typing import Any
 import yaml
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
-from docutils.utils import smartquotes
+from docutils.utils import new_document, smartquotes
 from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
@@ -317,6 +318,36 @@ def visit_data_table(translator: Any, node: data_table) -> None:
 
 def depart_data_table(translator: Any, node: data_table) -> None:
     translator.depart_table(node)
+
+
+class FreezeDataTableRows(SphinxPostTransform):
+    """Once the citations in a data table are resolved, write its rows (HTML with citation nodes between)
+    as one raw HTML node, with the HTML writer's own translator: the transforms, search indexer and writer
+    that come later then pass over one node instead of a few thousand."""
+
+    default_priority = 11  # just after Sphinx's ReferencesResolver (10) has resolved the citations
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        tables = list(self.document.findall(data_table))
+        if not tables:
+            return
+        # the writer's settings, as the builder gives them to every document it writes
+        document = new_document(self.document.get("source", ""), self.app.builder.docsettings)
+        translator = self.app.builder.create_translator(document, self.app.builder)
+        for table in tables:
+            parts = []
+            for child in list(table.children):
+                if isinstance(child, nodes.title):
+                    continue
+                if isinstance(child, nodes.raw):
+                    parts.append(child.astext())
+                else:
+                    translator.body = []
+                    child.walkabout(translator)
+                    parts.append("".join(translator.body))
+                table.remove(child)
+            table.append(nodes.raw("", "".join(parts), format="html"))
 
 
 class DataTable(_DataDirective):
@@ -631,16 +662,19 @@ def as_csv(dataset: Dataset) -> str:
 
 
 def as_json(dataset: Dataset) -> str:
-    payload = {
+    """The data set as JSON: its description, then one row per line (readable in a diff or an editor, and
+    written by the standard library's fast encoder, which an indented dump would not use)."""
+    head = {
         "name": dataset.name,
         "title": dataset.schema.get("title"),
         "description": dataset.schema.get("description"),
         "licence": DATA_LICENCE,
         "as_of": dataset.as_of,
         "schema": f"{dataset.name}.schema.json",
-        "rows": [row.values for row in dataset.rows],
     }
-    return json.dumps(payload, indent=1, ensure_ascii=False) + "\n"
+    lines = [f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}," for key, value in head.items()]
+    rows = ",\n".join(f"  {json.dumps(row.values, ensure_ascii=False)}" for row in dataset.rows)
+    return "{\n" + "\n".join(lines) + '\n "rows": [\n' + rows + "\n ]\n}\n"
 
 
 def write_downloads(app: Sphinx, exception: Exception | None) -> None:
@@ -668,6 +702,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("book_data_enabled", True, "env", types=[bool])
     app.add_enumerable_node(data_table, "table", html=(visit_data_table, depart_data_table))
     app.add_directive("data-table", DataTable)
+    app.add_post_transform(FreezeDataTableRows)
     app.add_directive("data-figure", DataFigure)
     app.add_directive("data-downloads", DataDownloads)
     app.connect("builder-inited", on_builder_inited)

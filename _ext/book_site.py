@@ -75,6 +75,21 @@ def lean_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, 
     context["script_files"] = scripts
 
 
+META_DESCRIPTION_RE = re.compile(r'<meta content="([^"]*)" name="description" */?>')
+OG_DESCRIPTION_RE = re.compile(r'(<meta property="og:description" content=")[^"]*(")')
+
+
+def og_description_from_front_matter(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Cards show the description the chapter's front matter gives, not sphinxext-opengraph's guess (the
+    page's first 200 characters of text, which on a chapter that opens with a table is a row of cells)."""
+    tags = context.get("metatags", "")
+    written = META_DESCRIPTION_RE.search(tags)
+    if written:
+        context["metatags"] = OG_DESCRIPTION_RE.sub(lambda m: m.group(1) + written.group(1) + m.group(2), tags)
+
+
 def add_page_script(context: dict[str, Any], filename: str) -> None:
     """Add a deferred script from _static/ to this page only."""
     script = _JavaScript(f"_static/{filename}", priority=PAGE_SCRIPT_PRIORITY, defer="defer")
@@ -123,6 +138,9 @@ def chapter_table(index_text: str) -> list[tuple[str, str]]:
     return re.findall(r"^\|\s*\[\]\(([a-z0-9-]+)\.md\)\s*\|\s*(.+?)\s*\|\s*$", index_text, flags=re.M)
 
 
+FRONT_MATTER_RE = re.compile(r"\A---\n.*?\n---\n+", re.S)
+
+
 def write_exports(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -134,7 +152,7 @@ def write_exports(app: Sphinx, exception: Exception | None) -> None:
     for docname in ["index", *[name for name, _ in chapters]]:
         source = srcdir / f"{docname}.md"
         page_url = base if docname == "index" else f"{base}{docname}/"
-        text = source.read_text(encoding="utf-8")
+        text = FRONT_MATTER_RE.sub("", source.read_text(encoding="utf-8"), count=1)  # build settings, not text
         header = f"<!-- {title}: {page_url} (text CC-BY-4.0; source of the page above) -->\n\n"
         (outdir / f"{docname}.md").write_text(header + text, encoding="utf-8")
         full.append(header + text)
@@ -167,6 +185,7 @@ def write_exports(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", lean_page, priority=900)  # after extensions that add assets
+    app.connect("html-page-context", og_description_from_front_matter, priority=800)  # after sphinxext-opengraph
     app.connect("build-finished", polish_site)
     app.connect("build-finished", write_exports, priority=600)  # after polish_site: 404.html is copied fixed
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -73,7 +73,9 @@ def test_pages_have_metadata_for_search_engines_and_cards(book_site: Build) -> N
         url = base if name == "index" else f"{base}{name}/"
         assert f'<link rel="canonical" href="{url}"' in html, name
         assert f'<meta property="og:url" content="{url}"' in html, name
-        assert re.search(r'<meta (?:name="description" content="[^"]{40,}"|content="[^"]{40,}" name="description")', html), name
+        written = re.search(r'<meta content="([^"]{40,170})" name="description"', html)
+        assert written, f"{name}: give the chapter a front-matter description (myst.html_meta.description)"
+        assert f'<meta property="og:description" content="{written.group(1)}"' in html, name
         assert '<meta name="twitter:card"' in html and "Last updated on" in html, name
 
 
@@ -89,8 +91,11 @@ def test_site_files_for_crawlers_and_tools(book_site: Build) -> None:
     for name in TOC_FILES:
         assert f"/{name}.md)" in llms, name
         exported = (out / f"{name}.md").read_text(encoding="utf-8")
-        assert exported.split("\n", 2)[2] == (ROOT / f"{name}.md").read_text(encoding="utf-8")
-    assert (out / "llms-full.txt").stat().st_size > sum((ROOT / f"{n}.md").stat().st_size for n in TOC_FILES)
+        source = (ROOT / f"{name}.md").read_text(encoding="utf-8")
+        assert exported.startswith("<!-- ") and "\n---\n" not in exported[:200], f"{name}: no front matter"
+        assert source.endswith(exported.split("\n", 2)[2]), f"{name}: the chapter's text, whole"
+    bodies = sum(len((out / f"{n}.md").read_text(encoding="utf-8")) for n in TOC_FILES)
+    assert len((out / "llms-full.txt").read_text(encoding="utf-8")) >= bodies
 
 
 def test_no_render_blocking_scripts_on_reading_pages(book_site: Build) -> None:
