@@ -1,4 +1,4 @@
-"""book_bibtex: the speed-ups leave sphinxcontrib-bibtex's output exactly as it was."""
+"""book_speed: the speed-ups leave the output exactly as it was."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from conftest import GOOD_CHAPTER, ROOT, FixtureBook
 
 sys.path.insert(0, str(ROOT / "_ext"))
-import book_bibtex  # noqa: E402
+import book_speed  # noqa: E402
 
 MORE_BIB = """
 @online{roe2023other,
@@ -40,7 +40,7 @@ TABLE = """
 
 
 def build(path: Path, speedups: bool) -> dict[str, str]:
-    book = FixtureBook(path, extensions=("book_bibtex",), extra_conf=f"book_bibtex_speedups = {speedups}\n"
+    book = FixtureBook(path, extensions=("book_speed",), extra_conf=f"book_speedups = {speedups}\n"
                        "suppress_warnings = ['bibtex.duplicate_citation', 'bibtex.duplicate_label']")
     book.files["references.bib"] += MORE_BIB
     book.files["chapter.md"] = GOOD_CHAPTER.replace("A claim {cite}`doe2024thing`", "Claims {cite}`doe2024thing,roe2023other`")
@@ -78,12 +78,12 @@ def test_plain_text_skips_the_latex_decoder_with_the_same_result() -> None:
             values.update(person.first_names + person.middle_names + person.prelast_names + person.last_names)
     skipped = 0
     for value in values:
-        plain = book_bibtex._original_from_latex(Text, value)
-        fast = book_bibtex.from_latex(Text, value)
+        plain = book_speed._original_from_latex(Text, value)
+        fast = book_speed.from_latex(Text, value)
         assert (repr(fast), fast) == (repr(plain), plain), value
-        skipped += book_bibtex._LATEX_SPECIAL.search(value) is None
+        skipped += book_speed._LATEX_SPECIAL.search(value) is None
     assert skipped > len(values) / 2, "most fields take the fast path"
     for broken in ("{unbalanced", "a}b"):
-        for decode in (book_bibtex._original_from_latex, book_bibtex.from_latex):
+        for decode in (book_speed._original_from_latex, book_speed.from_latex):
             with pytest.raises(PybtexSyntaxError):
                 decode(Text, broken)
