@@ -70,6 +70,11 @@ def lean_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, 
         if keep_asset(_name(s), pagename, body)
         and (_name(s) not in PAGE_SCRIPTS or getattr(s, "priority", None) == PAGE_SCRIPT_PRIORITY)
     ]
+    # _static/scripts/furo.js replaces the theme's script of that name, and Jupyter Book lists it a second time
+    unique: dict[str, Any] = {}
+    for script in scripts:
+        unique.setdefault(str(getattr(script, "filename", script)), script)
+    scripts = list(unique.values())
     if pagename != "search":  # the search page's scripts depend on running in order
         scripts = [deferred(s) for s in scripts]
     context["script_files"] = scripts
@@ -97,7 +102,7 @@ def add_page_script(context: dict[str, Any], filename: str) -> None:
     context["script_files"] = [*others, script]
 
 
-# --- Accessibility fixes to the theme's and docutils' markup ------------------------------------------------
+# --- Accessibility and speed fixes to the theme's and docutils' markup ---------------------------------------
 
 HTML_FIXES = [
     # furo's two <aside> landmarks need names to be told apart (axe: landmark-unique)
@@ -106,6 +111,12 @@ HTML_FIXES = [
     # docutils marks bibliography entries with the deprecated doc-biblioentry role inside role="list"
     # (axe: aria-required-children, aria-deprecated-role); list items are what the list needs
     ('role="doc-biblioentry"', 'role="listitem"'),
+    # furo's script drops the "no-js" class (which hides the colour-mode button) when the page has loaded;
+    # changing a class on <html> then restyles the whole page, a 0.4 s task on a long chapter on a phone.
+    # Dropped at the top of <body>, where furo's first inline script runs, it restyles almost nothing.
+    ('document.body.dataset.theme = localStorage.getItem("theme") || "auto";',
+     'document.body.dataset.theme = localStorage.getItem("theme") || "auto";\n'
+     '      document.documentElement.classList.remove("no-js");'),
 ]
 PRE_RE = re.compile(r"<pre(?![^>]*\btabindex=)")  # scrollable code must be reachable by keyboard
 # furo wraps each table in a div that takes the table's id, leaving the id twice on the page (invalid HTML);
