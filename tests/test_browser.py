@@ -91,9 +91,13 @@ def open_page(browser: Any, url: str, **context: Any) -> tuple[Any, Any, PageLog
     return ctx, page, log
 
 
-def axe_violations(page: Any) -> list[dict[str, Any]]:
+def axe_violations(page: Any, rules: list[str] | None = None) -> list[dict[str, Any]]:
+    """axe-core's violations on the page: every rule, or only ``rules``."""
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    result = page.evaluate("async (options) => (await axe.run(document, options)).violations", options)
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]} for v in result]
 
 
@@ -206,12 +210,32 @@ def test_tables_complete_without_javascript(browser: Any, site: str, book_site: 
         ctx.close()
 
 
-@pytest.mark.parametrize("path", ["", "models/", "licences/", "glossary/"])
-def test_phone_layout_has_no_sideways_scroll(browser: Any, site: str, path: str) -> None:
+@pytest.mark.parametrize("path", ["", "models/", "licences/", "glossary/", "eval-datasets/"])
+def test_phone_layout_has_no_sideways_scroll_and_targets_a_finger_can_hit(browser: Any, site: str, path: str) -> None:
     ctx, page, log = open_page(browser, site + path, viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"/{path} is {overflow}px wider than the phone screen"
+        assert axe_violations(page, ["target-size"]) == [], "buttons and links at least 24px or spaced apart"
+    finally:
+        ctx.close()
+
+
+def test_on_this_page_follows_the_reader_and_back_to_top_appears(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "licences/", viewport={"width": 1400, "height": 900})
+    try:
+        assert page.evaluate("document.documentElement.classList.contains('no-js')") is False
+        assert page.locator(".toc-tree li.scroll-current").count() == 0, "nothing measured before the reader scrolls"
+        target = page.locator(".toc-tree a[href^='#']").nth(3).get_attribute("href")
+        page.evaluate("(id) => window.scrollTo(0, document.getElementById(decodeURIComponent(id))"
+                      ".getBoundingClientRect().top + window.scrollY - 10)", target[1:])  # its heading at the top
+        page.wait_for_function("document.querySelector('.toc-tree li.scroll-current') !== null")
+        current = page.locator(".toc-tree li.scroll-current > a").first.get_attribute("href")
+        assert current == target, f"scrolled to {target}, highlighted {current}"
+        assert page.evaluate("document.querySelector('header').classList.contains('scrolled')")
+        page.mouse.wheel(0, -300)
+        page.wait_for_function("document.documentElement.classList.contains('show-back-to-top')")
+        assert log.errors == []
     finally:
         ctx.close()
 
