@@ -416,8 +416,8 @@ class DataTable(_DataDirective):
         # rows is ten thousand nodes, which every later transform, pickle and writer walks (seconds a build).
         html: list[str] = [
             '<thead><tr class="row-odd">',
-            *(f'<th class="head" scope="col">{html_escape(dataset.title(c), quote=False)}</th>' for c in columns),
-            "</tr></thead><tbody>",
+            *(f'<th class="head" scope="col">{html_escape(dataset.title(c), quote=False)}</th>\n' for c in columns),
+            "</tr></thead>\n<tbody>\n",
         ]
 
         def flush() -> None:
@@ -447,8 +447,8 @@ class DataTable(_DataDirective):
                     table.extend(citation(licence_sources[str(value)][:1]))
                 else:
                     html.append(text(format_value(value)))
-                html.append("</td>")
-            html.append("</tr>")
+                html.append("</td>\n")  # a line between cells keeps their words apart in the search index
+            html.append("</tr>\n")
         html.append("</tbody>")
         flush()
         self.set_source_info(table)

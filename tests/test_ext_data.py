@@ -149,6 +149,13 @@ def test_figure_is_inline_svg_with_alt_text_and_number(book: FixtureBook) -> Non
     assert "Parameters against release date." in figure and "Fig. 1" in html
 
 
+def test_table_words_are_searchable_one_by_one(book: FixtureBook) -> None:
+    result = book.build()
+    index = (result.outdir / "searchindex.js").read_text(encoding="utf-8")
+    terms = json.loads(index[index.index("(") + 1: index.rindex(")")])["terms"]
+    assert {"7b", "400b", "dens", "moe"} <= set(terms), "cell texts are indexed as separate words"
+
+
 def test_figure_points_name_themselves_on_hover(book: FixtureBook) -> None:
     figure = chapter_html(book.build()).split('<figure class="data-figure', 1)[1].split("</figure>", 1)[0]
     assert "<title>Beta 400B-A20B: 400B</title>" in figure and "<title>Alpha 7B: 7B</title>" in figure
