@@ -118,6 +118,9 @@ HTML_FIXES = [
      'document.body.dataset.theme = localStorage.getItem("theme") || "auto";\n'
      '      document.documentElement.classList.remove("no-js");'),
 ]
+# A citation's hover title repeats its bibliography entry in full. The address and the date it was visited
+# are a quarter of a long chapter's HTML and mean little in a tooltip; the entry, a click away, keeps them.
+TOOLTIP_URL_RE = re.compile(r'( title="[^"]*?) URL: [^\s"]+ \(visited on \d{4}-\d{2}-\d{2}\)\.(")')
 PRE_RE = re.compile(r"<pre(?![^>]*\btabindex=)")  # scrollable code must be reachable by keyboard
 # furo wraps each table in a div that takes the table's id, leaving the id twice on the page (invalid HTML);
 # the wrapper keeps it, so links to the table still land on it
@@ -128,6 +131,7 @@ def polish_html(text: str) -> str:
     for old, new in HTML_FIXES:
         text = text.replace(old, new)
     text = WRAPPED_TABLE_ID_RE.sub(r"\1", text)
+    text = TOOLTIP_URL_RE.sub(r"\1\2", text)
     return PRE_RE.sub('<pre tabindex="0"', text)
 
 

@@ -42,6 +42,15 @@ def test_assets_are_kept_only_where_used() -> None:
     assert book_site.keep_asset("furo.js", "models", "")
 
 
+def test_citation_tooltips_name_the_source_without_its_address() -> None:
+    link = ('<a class="reference internal" href="#id9" title="Doe, J. A page. 2024. URL: https://example.org/a?b=1&amp;c=2 '
+            '(visited on 2026-11-27).">Doe24</a>')
+    fixed = book_site.polish_html(link)
+    assert 'title="Doe, J. A page. 2024."' in fixed and "example.org" not in fixed
+    other = '<a href="https://example.org" title="URL: kept when it is not a citation">x</a>'
+    assert book_site.polish_html(other) == other
+
+
 def test_polish_html_fixes_landmarks_roles_ids_and_code() -> None:
     html = (
         '<aside class="sidebar-drawer"></aside><aside class="toc-drawer no-toc"></aside>'
