@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
-from docutils.utils import new_document, smartquotes
+from docutils.utils import smartquotes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -41,7 +41,7 @@ from sphinx.util.osutil import relative_uri
 
 import book_charts as charts
 from book_checks import bib_keys, warn_at
-from book_site import add_page_script
+from book_site import add_page_script, html_writer
 
 logger = logging.getLogger(__name__)
 
@@ -332,9 +332,7 @@ class FreezeDataTableRows(SphinxPostTransform):
         tables = list(self.document.findall(data_table))
         if not tables:
             return
-        # the writer's settings, as the builder gives them to every document it writes
-        document = new_document(self.document.get("source", ""), self.app.builder.docsettings)
-        translator = self.app.builder.create_translator(document, self.app.builder)
+        write = html_writer(self.app, self.document)
         for table in tables:
             parts = []
             for child in list(table.children):
@@ -343,9 +341,7 @@ class FreezeDataTableRows(SphinxPostTransform):
                 if isinstance(child, nodes.raw):
                     parts.append(child.astext())
                 else:
-                    translator.body = []
-                    child.walkabout(translator)
-                    parts.append("".join(translator.body))
+                    parts.append(write(child))
                 table.remove(child)
             table.append(nodes.raw("", "".join(parts), format="html"))
 

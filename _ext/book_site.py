@@ -13,8 +13,11 @@ The 404 page comes from sphinx-notfound-page and the sitemap from sphinx-sitemap
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from docutils.utils import new_document
 
 from sphinx.application import Sphinx
 from sphinx.builders.html._assets import _JavaScript
@@ -93,6 +96,21 @@ def og_description_from_front_matter(
     written = META_DESCRIPTION_RE.search(tags)
     if written:
         context["metatags"] = OG_DESCRIPTION_RE.sub(lambda m: m.group(1) + written.group(1) + m.group(2), tags)
+
+
+def html_writer(app: Sphinx, document: Any) -> Callable[[Any], str]:
+    """A function that writes a resolved node (and its children) as the HTML the builder would write for it,
+    for post-transforms that replace large subtrees with one raw node. It uses the builder's translator with
+    the writer's settings, as the builder gives them to every document it writes."""
+    settings = app.builder.docsettings
+    translator = app.builder.create_translator(new_document(document.get("source", ""), settings), app.builder)
+
+    def write(node: Any) -> str:
+        translator.body = []
+        node.walkabout(translator)
+        return "".join(translator.body)
+
+    return write
 
 
 def add_page_script(context: dict[str, Any], filename: str) -> None:

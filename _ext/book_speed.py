@@ -47,7 +47,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import docutils.nodes
-from docutils.utils import new_document
 import pybtex.plugin
 import pybtex.richtext
 from pybtex.database import Entry
@@ -67,6 +66,8 @@ from sphinxcontrib.bibtex.citation_target import parse_citation_targets
 from sphinxcontrib.bibtex.directives import BibliographyKey
 from sphinxcontrib.bibtex.style.referencing import format_references
 from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
+
+from book_site import html_writer
 
 logger = logging.getLogger(__name__)
 
@@ -326,12 +327,9 @@ class FreezeBibliographies(SphinxPostTransform):
             if node.children and all(isinstance(child, docutils.nodes.citation) for child in node.children)
         ]
         if lists:
-            document = new_document(self.document.get("source", ""), self.app.builder.docsettings)
-            translator = self.app.builder.create_translator(document, self.app.builder)
+            write = html_writer(self.app, self.document)
             for node in lists:
-                translator.body = []
-                node.walkabout(translator)
-                node.replace_self(docutils.nodes.raw("", "".join(translator.body), format="html"))
+                node.replace_self(docutils.nodes.raw("", write(node), format="html"))
 
 
 _read_only_doctrees: dict[str, tuple[bytes | None, Any]] = {}
