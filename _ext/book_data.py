@@ -357,7 +357,6 @@ class DataTable(_DataDirective):
         "sort": directives.unchanged,
         "limit": directives.positive_int,
         "name": directives.unchanged,
-        "sources": directives.flag,
     }
 
     def run(self) -> list[nodes.Node]:
