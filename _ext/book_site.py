@@ -7,13 +7,19 @@
   of each (``models.md`` beside ``models/``); ``llms-full.txt`` concatenates them.
 * **robots.txt** pointing at the sitemap.
 
+* **Edited styles and scripts reach the pages.** Sphinx copies ``_static/`` only when some page is out of
+  date, and every page names each asset with a checksum of its content (``book.css?v=…``). So when a file
+  under ``html_static_path`` differs from its copy in the output, every page is written again (the sources
+  are not re-read): an edit to ``_static/book.css`` shows in ``make build`` and in the live preview.
+
 The 404 page comes from sphinx-notfound-page and the sitemap from sphinx-sitemap.
 """
 
 from __future__ import annotations
 
+import filecmp
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,9 @@ from docutils.utils import new_document
 
 from sphinx.application import Sphinx
 from sphinx.builders.html._assets import _JavaScript
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 # (asset file name, what the page body must contain for the asset to be kept)
 CONDITIONAL_ASSETS = {
@@ -216,7 +225,46 @@ def write_exports(app: Sphinx, exception: Exception | None) -> None:
     (outdir / "robots.txt").write_text(f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n", encoding="utf-8")
 
 
+def changed_static_files(app: Sphinx) -> list[str]:
+    """The project's own files under html_static_path that are missing from the output or differ from it.
+    Extensions' static folders (also on html_static_path) change only with the package, and files ending in
+    ``_t`` are templates that are rendered rather than copied, so neither is compared."""
+    out = Path(app.outdir) / "_static"
+    confdir = Path(app.confdir).resolve()
+    changed: list[str] = []
+    for entry in dict.fromkeys(app.config.html_static_path):
+        source = (confdir / entry).resolve()
+        if not source.is_relative_to(confdir):
+            continue
+        files = [source] if source.is_file() else sorted(f for f in source.rglob("*") if f.is_file())
+        for file in files:
+            target = out / (file.name if file == source else file.relative_to(source))
+            if file.name.endswith("_t"):
+                continue
+            if not target.is_file() or not filecmp.cmp(file, target, shallow=False):
+                changed.append(file.relative_to(confdir).as_posix())
+    return changed
+
+
+def rewrite_pages_when_static_files_change(app: Sphinx) -> None:
+    builder = app.builder
+    if builder.format != "html" or not Path(app.outdir, ".buildinfo").exists():
+        return  # a first build writes everything anyway
+    own = builder.get_outdated_docs
+
+    def get_outdated_docs() -> Iterator[str] | str:
+        changed = changed_static_files(app)
+        if not changed:
+            return own()
+        shown = ", ".join(changed[:3]) + (" and others" if len(changed) > 3 else "")
+        logger.info("%s changed: writing every page again", shown)
+        return iter(sorted(app.env.found_docs))
+
+    builder.get_outdated_docs = get_outdated_docs  # type: ignore[method-assign]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", rewrite_pages_when_static_files_change)
     app.connect("html-page-context", lean_page, priority=900)  # after extensions that add assets
     app.connect("html-page-context", og_description_from_front_matter, priority=800)  # after sphinxext-opengraph
     app.connect("build-finished", polish_site)

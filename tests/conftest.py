@@ -159,13 +159,16 @@ class FixtureBook:
         for name, text in self.files.items():
             target = self.path / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(textwrap.dedent(text) if name != "conf.py" else text, encoding="utf-8")
+            content = textwrap.dedent(text) if name != "conf.py" else text
+            if not target.is_file() or target.read_text(encoding="utf-8") != content:  # keep mtimes of the rest
+                target.write_text(content, encoding="utf-8")
 
-    def build(self, builder: str = "dirhtml", env: dict[str, str] | None = None) -> Build:
+    def build(self, builder: str = "dirhtml", env: dict[str, str] | None = None, fresh: bool = True) -> Build:
+        """Build strictly; ``fresh=False`` builds incrementally on the last build, as ``make build`` does."""
         self.write()
         outdir = self.path / "_build" / builder
-        command = [str(BIN / "python"), "-m", "sphinx", "-b", builder, "-W", "--keep-going", "-q", "-E",
-                   str(self.path), str(outdir)]
+        command = [str(BIN / "python"), "-m", "sphinx", "-b", builder, "-W", "--keep-going",
+                   *(["-q", "-E"] if fresh else []), str(self.path), str(outdir)]
         result = subprocess.run(command, capture_output=True, text=True, env=offline_env(**(env or {})))
         return Build(result.returncode, result.stdout + result.stderr, outdir)
 

@@ -221,6 +221,40 @@ def test_phone_layout_has_no_sideways_scroll_and_targets_a_finger_can_hit(browse
         ctx.close()
 
 
+OVERHANG = """() => Array.from(document.querySelectorAll('article section section')).flatMap(s => {
+  const box = s.getBoundingClientRect();
+  return Array.from(s.querySelectorAll(':scope > h2, :scope > h3, :scope > h4, :scope > .table-wrapper'))
+    .map(e => e.getBoundingClientRect())
+    .filter(r => r.left < box.left - 0.5 || r.right > box.right + 0.5)
+    .map(() => s.id);
+})"""
+
+
+def test_long_chapters_lay_out_only_what_is_near_the_screen(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "models/", viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        shown = "(selector) => document.querySelector(selector).checkVisibility({contentVisibilityAuto: true})"
+        assert page.evaluate(shown, "article section section h2"), "the first section is laid out"
+        assert not page.evaluate(shown, "#references .citation"), "the bibliography waits until it is near"
+        # a citation still jumps to its entry, which is then laid out and on screen
+        link = page.locator("article a.reference.internal[href^='#id']").first
+        entry = link.get_attribute("href")
+        link.click()
+        page.wait_for_function("(id) => { const r = document.getElementById(id).getBoundingClientRect();"
+                               " return r.top >= 0 && r.top < innerHeight; }", arg=entry[1:])
+        assert page.evaluate(shown, entry)
+        # and a link from elsewhere to a section near the end opens with that section at the top
+        page.goto(site + "models/#what-to-watch")
+        page.wait_for_timeout(1500)
+        top = page.evaluate("document.getElementById('what-to-watch').getBoundingClientRect().top")
+        assert 0 <= top < 150, f"#what-to-watch is {top}px from the top of the screen"
+        # sections clip what they paint, so headings' and tables' overhang must stay inside their box
+        assert page.evaluate(OVERHANG) == []
+        assert log.errors == []
+    finally:
+        ctx.close()
+
+
 def test_on_this_page_follows_the_reader_and_back_to_top_appears(browser: Any, site: str) -> None:
     ctx, page, log = open_page(browser, site + "licences/", viewport={"width": 1400, "height": 900})
     try:

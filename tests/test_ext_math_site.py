@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from conftest import ROOT, FixtureBook
@@ -69,3 +70,29 @@ def test_polish_html_fixes_landmarks_roles_ids_and_code() -> None:
 def test_chapter_table_is_read_from_the_front_matter() -> None:
     chapters = book_site.chapter_table((ROOT / "index.md").read_text(encoding="utf-8"))
     assert chapters[0][0] == "licences" and chapters[-1][0] == "glossary"
+
+
+def test_an_edited_stylesheet_reaches_every_page_without_a_clean_build(tmp_path) -> None:
+    conf = 'html_static_path = ["_static"]\nhtml_css_files = ["book.css"]'
+    book = FixtureBook(tmp_path / "book", extensions=("book_site",), extra_conf=conf)
+    book.files["_static/book.css"] = "p { color: red; }\n"
+
+    def stylesheet_links() -> set[str]:
+        pages = (book.path / "_build" / "dirhtml").rglob("index.html")
+        return {m for p in pages for m in re.findall(r'book\.css\?v=\w+', p.read_text(encoding="utf-8"))}
+
+    first = book.build(fresh=False)
+    assert first.returncode == 0, first.output
+    before = stylesheet_links()
+    assert len(before) == 1
+
+    unchanged = book.build(fresh=False)
+    assert "no targets are out of date" in unchanged.output, "nothing changed, so nothing is written"
+
+    book.files["_static/book.css"] = "p { color: blue; }\n"
+    edited = book.build(fresh=False)
+    assert edited.returncode == 0, edited.output
+    assert "_static/book.css changed: writing every page again" in edited.output
+    assert (edited.outdir / "_static" / "book.css").read_text(encoding="utf-8") == "p { color: blue; }\n"
+    after = stylesheet_links()
+    assert len(after) == 1 and after != before, "every page names the new version, so no browser keeps the old"

@@ -63,6 +63,38 @@
     }
   };
 
+  // Sections far from the screen are not laid out until they come near it (content-visibility in book.css), so
+  // the browser's jump to an anchor is made with estimated heights for the sections before it, and those
+  // change as the sections around the target appear. Keep the target at the top until it stops moving, for
+  // at most a second, and give up as soon as the reader scrolls on their own.
+  let settling = 0;
+  const settle = (hash) => {
+    const target = hash.length > 1 ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
+    if (!target) return;
+    const run = ++settling;
+    let frames = 0;
+    let still = 0;
+    let last = NaN;
+    const step = () => {
+      if (run !== settling) return;
+      const top = target.getBoundingClientRect().top;
+      still = Math.abs(top - last) < 1 ? still + 1 : 0;
+      last = top;
+      if (still >= 3 || ++frames > 60) return;
+      target.scrollIntoView({ block: "start", behavior: "instant" });
+      last = target.getBoundingClientRect().top;
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  };
+  const stopSettling = () => settling++;
+  for (const type of ["wheel", "touchstart", "keydown"]) window.addEventListener(type, stopSettling, { passive: true });
+  window.addEventListener("hashchange", () => settle(location.hash));
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest?.("a[href^='#']");
+    if (link && !event.defaultPrevented && link.hash === location.hash) settle(link.hash); // no hashchange then
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     root.classList.remove("no-js");
     header = document.querySelector("header");
@@ -77,5 +109,6 @@
     window.addEventListener("scroll", schedule, { passive: true });
     window.addEventListener("resize", schedule, { passive: true });
     if (window.scrollY > 0) schedule(); // opened part-way down, from a link to a section
+    if (location.hash) settle(location.hash);
   });
 })();
