@@ -687,9 +687,23 @@ def write_downloads(app: Sphinx, exception: Exception | None) -> None:
         )
 
 
-def add_table_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    """The sort-and-filter script, only on pages that have a data table."""
-    if 'class="data-table' in context.get("body", ""):
+# The filter box above each data table has its place in the page from the start, so that nothing moves when
+# tables.js has loaded; book.css gives it a fixed height, and hides it while the page is marked "no-js". The
+# script adds the text field and the <label> around it when the table comes within a screen of the viewport:
+# a <label> or a text field, in the page as sent or added on load, makes Chromium lay out the section around
+# it at once even when book.css says to wait (measured: 0.35 s on a throttled phone for the models chapter).
+# The box is added to the written page, after the search index has read the doctree, so that "filter" and
+# "rows" are not words of every chapter with a table.
+TABLE_WRAPPER_RE = re.compile(r'<div class="table-wrapper data-table\b')
+TABLE_FILTER = '<div class="data-table-filter">Filter rows <span class="data-table-count" aria-live="polite"></span></div>\n'
+
+
+
+def add_table_filter_and_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """The filter boxes and the sort-and-filter script, only on pages that have a data table."""
+    body = context.get("body", "")
+    if 'class="data-table' in body:
+        context["body"] = TABLE_WRAPPER_RE.sub(lambda m: TABLE_FILTER + m.group(0), body)
         add_page_script(context, "tables.js")
 
 
@@ -701,6 +715,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("data-figure", DataFigure)
     app.add_directive("data-downloads", DataDownloads)
     app.connect("builder-inited", on_builder_inited)
-    app.connect("html-page-context", add_table_script)
+    app.connect("html-page-context", add_table_filter_and_script)
     app.connect("build-finished", write_downloads)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -107,6 +107,39 @@ def og_description_from_front_matter(
         context["metatags"] = OG_DESCRIPTION_RE.sub(lambda m: m.group(1) + written.group(1) + m.group(2), tags)
 
 
+# Sections and glossary definitions that start this far into a page (in characters of text: more than a
+# screenful on any common screen) are marked, and book.css lets the browser skip their layout until the
+# reader comes near them. Nothing on the first screen is marked, so nothing there moves when the marked
+# blocks are laid out.
+LAZY_LAYOUT_AFTER = 8000
+LAZY_LAYOUT_CLASS = "lazy-layout"
+BLOCK_START_RE = re.compile(r"<(section|dd)\b([^>]*)>")
+TAG_RE = re.compile(r"<[^>]*>")
+
+
+def mark_lazy_layout(body: str, after: int = LAZY_LAYOUT_AFTER) -> str:
+    parts: list[str] = []
+    text, last = 0, 0
+    for match in BLOCK_START_RE.finditer(body):
+        text += len(TAG_RE.sub("", body[last : match.start()]))
+        parts.append(body[last : match.start()])
+        tag, attributes = match.groups()
+        if text > after:
+            if 'class="' in attributes:
+                attributes = attributes.replace('class="', f'class="{LAZY_LAYOUT_CLASS} ', 1)
+            else:
+                attributes = f' class="{LAZY_LAYOUT_CLASS}"{attributes}'
+        parts.append(f"<{tag}{attributes}>")
+        last = match.end()
+    parts.append(body[last:])
+    return "".join(parts)
+
+
+def lazy_layout(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    if "body" in context:
+        context["body"] = mark_lazy_layout(context["body"])
+
+
 def html_writer(app: Sphinx, document: Any) -> Callable[[Any], str]:
     """A function that writes a resolved node (and its children) as the HTML the builder would write for it,
     for post-transforms that replace large subtrees with one raw node. It uses the builder's translator with
@@ -267,6 +300,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", rewrite_pages_when_static_files_change)
     app.connect("html-page-context", lean_page, priority=900)  # after extensions that add assets
     app.connect("html-page-context", og_description_from_front_matter, priority=800)  # after sphinxext-opengraph
+    app.connect("html-page-context", lazy_layout)
     app.connect("build-finished", polish_site)
     app.connect("build-finished", write_exports, priority=600)  # after polish_site: 404.html is copied fixed
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -195,6 +195,29 @@ def test_data_table_filters_and_sorts(browser: Any, site: str) -> None:
         table.locator("thead button.data-table-sort").first.click()
         assert table.locator("tbody tr td").first.inner_text() != first
         assert table.locator("thead th").first.get_attribute("aria-sort") == "descending"
+        # the filter is named by its label, and says how many rows it left
+        field = page.get_by_role("searchbox", name="Filter rows").first
+        field.fill("NVIDIA")
+        assert page.locator(".data-table-count").first.inner_text().strip() == f"{visible} of {total} rows"
+    finally:
+        ctx.close()
+
+
+LAYOUT_SHIFTS = """window.__shifts = [];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(
+  [e.value, e.sources.map((s) => s.node?.nodeName + (s.node?.id ? '#' + s.node.id : ''))]); })
+  .observe({ type: "layout-shift", buffered: true });"""
+
+
+def test_nothing_moves_while_a_page_loads_on_a_phone(browser: Any, site: str, page_path: str) -> None:
+    ctx = browser.new_context(viewport={"width": 412, "height": 823}, is_mobile=True, device_scale_factor=1.75)
+    try:
+        page = ctx.new_page()
+        page.add_init_script(LAYOUT_SHIFTS)
+        page.goto(site + page_path, wait_until="networkidle")
+        page.wait_for_timeout(500)
+        shifts = page.evaluate("window.__shifts")
+        assert sum(value for value, _ in shifts) < 0.001, f"/{page_path} moved while loading: {shifts}"
     finally:
         ctx.close()
 
@@ -221,7 +244,7 @@ def test_phone_layout_has_no_sideways_scroll_and_targets_a_finger_can_hit(browse
         ctx.close()
 
 
-OVERHANG = """() => Array.from(document.querySelectorAll('article section section')).flatMap(s => {
+OVERHANG = """() => Array.from(document.querySelectorAll('article section.lazy-layout')).flatMap(s => {
   const box = s.getBoundingClientRect();
   return Array.from(s.querySelectorAll(':scope > h2, :scope > h3, :scope > h4, :scope > .table-wrapper'))
     .map(e => e.getBoundingClientRect())
@@ -236,6 +259,15 @@ def test_long_chapters_lay_out_only_what_is_near_the_screen(browser: Any, site: 
         shown = "(selector) => document.querySelector(selector).checkVisibility({contentVisibilityAuto: true})"
         assert page.evaluate(shown, "article section section h2"), "the first section is laid out"
         assert not page.evaluate(shown, "#references .citation"), "the bibliography waits until it is near"
+        # a table's filter field appears only when the table comes near, and then works
+        assert page.locator("#comparison .data-table-filter input").count() == 0
+        page.evaluate("document.querySelector('#comparison .data-table-filter').scrollIntoView()")
+        field = page.locator("#comparison .data-table-filter input").first
+        field.fill("Qwen")
+        table = page.locator("#comparison table.data-table").first
+        assert 0 < table.locator("tbody tr:not([hidden])").count() < table.locator("tbody tr").count()
+        # sections clip what they paint, so headings' and tables' overhang must stay inside their box
+        assert page.evaluate(OVERHANG) == []
         # a citation still jumps to its entry, which is then laid out and on screen
         link = page.locator("article a.reference.internal[href^='#id']").first
         entry = link.get_attribute("href")
@@ -248,8 +280,14 @@ def test_long_chapters_lay_out_only_what_is_near_the_screen(browser: Any, site: 
         page.wait_for_timeout(1500)
         top = page.evaluate("document.getElementById('what-to-watch').getBoundingClientRect().top")
         assert 0 <= top < 150, f"#what-to-watch is {top}px from the top of the screen"
-        # sections clip what they paint, so headings' and tables' overhang must stay inside their box
-        assert page.evaluate(OVERHANG) == []
+        # the glossary's definitions wait too, and a link to its last term lands on that term
+        page.goto(site + "glossary/")
+        last = page.evaluate("Array.from(document.querySelectorAll('dl.glossary > dt')).pop().id")
+        assert not page.evaluate(shown, f"#{last} + dd > *")
+        page.goto(site + f"glossary/#{last}")
+        page.wait_for_timeout(1500)
+        top = page.evaluate("(id) => document.getElementById(id).getBoundingClientRect().top", last)
+        assert 0 <= top < 150, f"#{last} is {top}px from the top of the screen"
         assert log.errors == []
     finally:
         ctx.close()

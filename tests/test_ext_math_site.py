@@ -96,3 +96,14 @@ def test_an_edited_stylesheet_reaches_every_page_without_a_clean_build(tmp_path)
     assert (edited.outdir / "_static" / "book.css").read_text(encoding="utf-8") == "p { color: blue; }\n"
     after = stylesheet_links()
     assert len(after) == 1 and after != before, "every page names the new version, so no browser keeps the old"
+
+
+def test_only_blocks_beyond_a_screenful_wait_for_layout() -> None:
+    words = "<p>" + "x" * 50 + "</p>"
+    body = (f'<section id="a">{words}<section id="b">{words}</section>'
+            f'<dl class="glossary"><dt>T</dt><dd><p>d</p></dd></dl>{words * 2}'
+            f'<section class="x" id="c"><dl><dd>e</dd></dl></section></section>')
+    marked = book_site.mark_lazy_layout(body, after=120)
+    assert '<section id="a">' in marked and '<section id="b">' in marked and "<dd><p>d</p>" in marked
+    assert '<section class="lazy-layout x" id="c">' in marked and '<dd class="lazy-layout">e</dd>' in marked
+    assert marked.replace("lazy-layout ", "").replace(' class="lazy-layout"', "") == body, "nothing else changes"
