@@ -11,8 +11,8 @@ What it measures, each on a fresh copy of the tracked files in a temporary folde
   time until the served page shows it;
 * for every page: bytes transferred (gzip) and requests before images, third-party hosts contacted, and
   Lighthouse mobile scores (the median of several audits), next to the same figures for a plain Jupyter
-  Book build of the same content
-  (Jupyter Book's default extensions and sphinx-book-theme, with the book's own directives).
+  Book build of the same content (Jupyter Book's default extensions and sphinx-book-theme, with the book's
+  own directives).
 
 Results go to stdout as Markdown tables and to _bench/results/latest.json.
 """
