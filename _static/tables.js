@@ -34,7 +34,8 @@
         const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
         let shown = 0;
         for (const row of rows) {
-          const match = words.every((w) => row.textContent.toLowerCase().includes(w));
+          const text = row.textContent.toLowerCase();
+          const match = words.every((w) => text.includes(w));
           row.hidden = !match;
           shown += match;
         }
