@@ -196,7 +196,8 @@ def lighthouse(site: Path, paths: list[str], runs: int = 3) -> dict[str, dict[st
                 with tempfile.NamedTemporaryFile(suffix=".json") as report:
                     result = subprocess.run(
                         [npx, "--yes", LIGHTHOUSE, base + path, "--quiet", "--output=json",
-                         f"--output-path={report.name}", "--only-categories=performance,accessibility,best-practices,seo",
+                         f"--output-path={report.name}",
+                         "--only-categories=performance,accessibility,best-practices,seo",
                          f"--chrome-flags={flags}"],
                         capture_output=True, text=True, env=env, timeout=300,
                     )

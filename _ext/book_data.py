@@ -695,8 +695,8 @@ def write_downloads(app: Sphinx, exception: Exception | None) -> None:
 # The box is added to the written page, after the search index has read the doctree, so that "filter" and
 # "rows" are not words of every chapter with a table.
 TABLE_WRAPPER_RE = re.compile(r'<div class="table-wrapper data-table\b')
-TABLE_FILTER = '<div class="data-table-filter">Filter rows <span class="data-table-count" aria-live="polite"></span></div>\n'
-
+TABLE_FILTER = ('<div class="data-table-filter">Filter rows '
+                '<span class="data-table-count" aria-live="polite"></span></div>\n')
 
 
 def add_table_filter_and_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:

@@ -6,7 +6,8 @@
 * **Exports for tools.** ``llms.txt`` (https://llmstxt.org) lists the chapters with links to a Markdown copy
   of each (``models.md`` beside ``models/``); ``llms-full.txt`` concatenates them.
 * **robots.txt** pointing at the sitemap.
-
+* **Lazy layout.** Sections and glossary definitions that start more than a screenful into a page get the
+  class ``lazy-layout``; book.css lets the browser skip their layout until the reader comes near them.
 * **Edited styles and scripts reach the pages.** Sphinx copies ``_static/`` only when some page is out of
   date, and every page names each asset with a checksum of its content (``book.css?v=…``). So when a file
   under ``html_static_path`` differs from its copy in the output, every page is written again (the sources
@@ -271,9 +272,9 @@ def changed_static_files(app: Sphinx) -> list[str]:
             continue
         files = [source] if source.is_file() else sorted(f for f in source.rglob("*") if f.is_file())
         for file in files:
-            target = out / (file.name if file == source else file.relative_to(source))
             if file.name.endswith("_t"):
                 continue
+            target = out / (file.name if file == source else file.relative_to(source))
             if not target.is_file() or not filecmp.cmp(file, target, shallow=False):
                 changed.append(file.relative_to(confdir).as_posix())
     return changed
