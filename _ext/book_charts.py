@@ -223,6 +223,7 @@ class Series:
     label: str
     points: list[tuple[float, float, str]]  # x, y, name (shown on hover)
     marker: str = "circle"
+    joined: bool = False  # draw a line through the points in order (a curve computed from a formula)
 
 
 def scatter(
@@ -234,13 +235,26 @@ def scatter(
     key_title: str,
     notes: Sequence[tuple[float, float, str]] = (),
     x_tick_labels: Sequence[str] | None = None,
+    guides: Sequence[tuple[float, str]] = (),
 ) -> str:
-    """Points of each series with its own marker and colour; ``notes`` label chosen points, in order."""
+    """Points of each series with its own marker and colour; ``notes`` label chosen points, in order;
+    ``guides`` are labelled horizontal reference lines (a capacity, a budget) drawn under the data."""
     chart = Chart(x, y, x_label, y_label)
     chart.key_title(key_title)
+    for value, label in guides:
+        y_px = chart.py(value)
+        chart.layers.append(
+            f'<g class="guide"><path d="M{LEFT} {_n(y_px)}H{PLOT_RIGHT}" fill="none" stroke="currentColor" '
+            f'stroke-dasharray="5 4" stroke-opacity="0.7"/><text x="{LEFT + 6}" y="{_n(y_px - 4)}" '
+            f'fill="currentColor" font-size="{NOTE_SIZE}">{escape(label)}</text></g>'
+        )
+        chart.placed.append((LEFT + 6, y_px - 4 - NOTE_SIZE, LEFT + 6 + text_width(label, NOTE_SIZE), y_px - 2))
     for index, group in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]
         marker = MARKERS[group.marker]
+        if group.joined and len(group.points) > 1:
+            path = "M" + "L".join(f"{_n(chart.px(px))} {_n(chart.py(py))}" for px, py, _ in group.points)
+            chart.layers.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         layer = [f'<g fill="{colour}" stroke="currentColor" stroke-width="0.6">']
         for px, py, name in group.points:
             shape = marker.format(x=_n(chart.px(px)), y=_n(chart.py(py)))

@@ -598,10 +598,58 @@ def bandwidth_vs_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
     return svg, alt
 
 
+# Accelerators whose memory is drawn as a reference line on the fine-tuning memory figure, by their name in
+# hardware.yaml, with how many of them (a node of eight is the usual unit of a training server).
+MEMORY_GUIDES = (("NVIDIA GeForce RTX 5090", 1), ("NVIDIA H100 SXM", 1), ("NVIDIA B300 (Blackwell Ultra)", 1),
+                 ("NVIDIA H100 SXM", 8))
+MEMORY_METHODS = (("full_adamw_gb", "full, mixed", "circle"), ("full_bf16_gb", "full, pure BF16", "circle"),
+                  ("lora_bf16_gb", "LoRA, BF16 base", "square"), ("qlora_nf4_gb", "QLoRA, 4-bit base", "triangle"))
+
+
+def finetune_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
+    rows = sorted(datasets["finetune-memory"].rows, key=lambda r: r.values["params_b"])
+    hardware = {r.values["name"]: r.values for r in datasets["hardware"].rows}
+    guides = []
+    for name, count in MEMORY_GUIDES:
+        if not (hardware.get(name) or {}).get("memory_gb"):
+            raise ValueError(f"hardware.yaml has no memory_gb for '{name}', which the fine-tuning memory figure draws")
+        short = name.replace("NVIDIA ", "").replace("GeForce ", "").split(" (")[0]
+        guides.append((hardware[name]["memory_gb"] * count,
+                       f"{format_value(hardware[name]['memory_gb'] * count)} GB: {f'{count}x ' if count > 1 else ''}{short}"))
+    values = [r.values[c] for r in rows for c, _, _ in MEMORY_METHODS] + [g for g, _ in guides]
+    sizes = [r.values["params_b"] for r in rows]
+    svg = charts.scatter(
+        [charts.Series(label, [(r.values["params_b"], r.values[column], f"{r.values['name']}, {label}: "
+                                f"{format_value(r.values[column])} GB") for r in rows], marker, joined=True)
+         for column, label, marker in MEMORY_METHODS],
+        charts.Axis.logarithmic(min(sizes), max(sizes)),
+        charts.Axis.logarithmic(min(values), max(values)),
+        x_label="Model size (billions of parameters, log scale)",
+        y_label="Memory for weights and training state (GB, log scale)",
+        key_title="Method",
+        guides=guides,
+    )
+    first, last = rows[0].values, rows[-1].values
+    fits = {column: max((r.values["name"] for r in rows if r.values[column] <= guides[1][0]),
+                        key=lambda n: float(n.rstrip("B")), default="none")
+            for column, _, _ in MEMORY_METHODS}
+    alt = (
+        f"Log-log chart of the memory that weights, gradients and optimiser state need for models from "
+        f"{first['name']} to {last['name']} parameters. Full fine-tuning needs {format_value(first['full_adamw_gb'])} "
+        f"to {format_value(last['full_adamw_gb'])} GB, LoRA {format_value(first['lora_bf16_gb'])} to "
+        f"{format_value(last['lora_bf16_gb'])} GB and QLoRA {format_value(first['qlora_nf4_gb'])} to "
+        f"{format_value(last['qlora_nf4_gb'])} GB. Against a single {guides[1][0]:g} GB accelerator, the largest "
+        f"model that fits is {fits['full_adamw_gb']} for full fine-tuning, {fits['lora_bf16_gb']} for LoRA and "
+        f"{fits['qlora_nf4_gb']} for QLoRA, before activations."
+    )
+    return svg, alt
+
+
 FIGURES = {
     "releases-by-licence": (("models", "licences"), releases_by_licence),
     "params-vs-date": (("models",), params_vs_date),
     "bandwidth-vs-memory": (("hardware",), bandwidth_vs_memory),
+    "finetune-memory": (("finetune-memory", "hardware"), finetune_memory),
 }
 
 
@@ -620,7 +668,10 @@ class DataFigure(_DataDirective):
         datasets = {name: self.dataset(name) for name in needs}
         if any(d is None for d in datasets.values()):
             return []
-        svg, alt = make(datasets)  # type: ignore[arg-type]
+        try:
+            svg, alt = make(datasets)  # type: ignore[arg-type]
+        except ValueError as error:  # the data cannot draw this figure: say which row, not a traceback
+            raise self.error(f"data figure '{kind}': {error}") from None
         svg = svg.replace("<svg ", f'<svg role="img" aria-label="{html_escape(alt)}" ', 1)
         figure = nodes.figure(classes=["data-figure"])
         figure += nodes.raw("", svg, format="html")

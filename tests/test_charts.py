@@ -67,3 +67,19 @@ def test_notes_never_overlap_or_leave_the_plot() -> None:
         assert charts.LEFT <= a[0] and a[2] <= charts.PLOT_RIGHT
         for b in chart.placed[n + 1:]:
             assert a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1]
+
+
+def test_scatter_joins_series_and_draws_labelled_guides_under_the_data() -> None:
+    series = [charts.Series("full", [(1.0, 16.0, "1B"), (10.0, 160.0, "10B")], joined=True),
+              charts.Series("dots", [(2.0, 3.0, "x")])]
+    svg = charts.scatter(series, charts.Axis.logarithmic(1, 10), charts.Axis.logarithmic(1, 1000), "x", "y", "Key",
+                         guides=[(80.0, "80 GB: H100")])
+    root = ET.fromstring(svg)
+    guide = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "guide")
+    assert guide.find(f"{SVG}text").text == "80 GB: H100"
+    y80 = charts.TOP + (1 - charts.Axis.logarithmic(1, 1000).fraction(80)) * (charts.PLOT_BOTTOM - charts.TOP)
+    assert abs(float(guide.find(f"{SVG}path").get("d").split()[1].split("H")[0]) - y80) < 0.2
+    lines = [p for p in root.iter(f"{SVG}path") if p.get("stroke") == charts.PALETTE[0]]
+    assert len(lines) == 1 and lines[0].get("d").count("L") == 1, "one line through the joined series' two points"
+    assert not [p for p in root.iter(f"{SVG}path") if p.get("stroke") == charts.PALETTE[1]], "unjoined: no line"
+    assert svg.index('class="guide"') < svg.index("<title>1B</title>"), "guides are drawn under the data"
