@@ -61,3 +61,51 @@ def test_lora_starts_as_the_pretrained_layer() -> None:
     w, x, y = lora_numpy.make_task(rng, 16, 16, true_rank=2, n=64)
     _, _, result = lora_numpy.tune_lora(w, x, y, rank=2, alpha=4, steps=0, lr=0.1, rng=rng)
     assert result.loss_before == result.loss_after == lora_numpy.mse(x @ w.T, y), "B = 0 at the start"
+
+
+def test_quant_error_data_is_what_the_script_writes(tmp_path) -> None:
+    out = tmp_path / "quant.yaml"
+    subprocess.run([sys.executable, str(ROOT / "examples" / "quant_roundtrip.py"), "--write", str(out)], check=True)
+    committed = (ROOT / "_data" / "quant-error.yaml").read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == committed, "run `python examples/quant_roundtrip.py --write " \
+                                                         "_data/quant-error.yaml` and commit the result"
+
+
+def test_small_float_formats_hold_exactly_their_published_values() -> None:
+    import numpy as np
+
+    import quant_roundtrip as q
+
+    fp4 = sorted({abs(float(v)) for v in q.e2m1(np.linspace(-7, 7, 2001))})
+    assert fp4 == [0, 0.5, 1, 1.5, 2, 3, 4, 6], "E2M1 has exactly eight magnitudes, the largest 6"
+    assert float(q.e4m3(np.array([1000.0]))[0]) == 448, "E4M3 saturates at 448"
+    assert float(q.e4m3(np.array([2.0**-9]))[0]) == 2.0**-9, "E4M3's smallest subnormal is 2^-9"
+    levels = q.nf4_levels()
+    assert len(levels) == 16 and levels.min() == -1 and levels.max() == 1 and 0 in levels
+    assert (levels > 0).sum() == 8 and (levels < 0).sum() == 7, "NF4: eight positive levels, seven negative"
+
+
+def test_quantisation_error_ranks_the_schemes_as_their_bits_and_blocks_predict() -> None:
+    import quant_roundtrip as q
+
+    error = {row["name"]: row["weight_error"] for row in q.measure()}
+    assert error["BF16"] < error["Q8_0 (INT8, blocks of 32)"] < error["Q4_0 (INT4, blocks of 32)"]
+    assert error["Q4_0 (INT4, blocks of 32)"] < error["INT4, per channel"] / 1.5, "small blocks contain outliers"
+    assert error["NVFP4 (E2M1, blocks of 16)"] < error["MXFP4 (E2M1, blocks of 32)"], \
+        "NVFP4's finer blocks and FP8 scales beat MXFP4's power-of-two scales"
+    assert error["NF4 (blocks of 64)"] < error["Q4_0 (INT4, blocks of 32)"], "NF4 suits bell-shaped weights"
+    assert max(error.values()) == error["INT2 with offset, blocks of 32"]
+
+
+def test_lora_stalls_when_the_needed_change_is_full_rank() -> None:
+    """The chapter's 'LoRA learns less' toy: with a full-rank change, rank-8 LoRA stays far above full tuning."""
+    import numpy as np
+
+    import lora_numpy
+
+    rng = np.random.default_rng(0)
+    w, x, y = lora_numpy.make_task(rng, 128, 128, true_rank=128, n=1024)
+    _, full = lora_numpy.tune_full(w, x, y, steps=300, lr=4.0)
+    _, _, lora = lora_numpy.tune_lora(w, x, y, rank=8, alpha=16, steps=300, lr=4.0, rng=rng)
+    assert full.loss_after < full.loss_before / 50
+    assert lora.loss_after > 10 * full.loss_after, "a rank-8 adapter cannot express a full-rank change"
