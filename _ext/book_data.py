@@ -645,11 +645,79 @@ def finetune_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
     return svg, alt
 
 
+QUANT_FAMILIES = (("integer", "integer", "circle"), ("float", "floating point", "triangle"),
+                  ("normal-float", "NormalFloat", "square"))
+
+
+def quant_error(datasets: dict[str, Dataset]) -> tuple[str, str]:
+    rows = [r.values for r in datasets["quant-error"].rows]
+    errors = [100 * r["output_error"] for r in rows]
+    bits = [r["bits_per_weight"] for r in rows]
+    svg = charts.scatter(
+        [charts.Series(label, [(r["bits_per_weight"], 100 * r["output_error"],
+                                f"{r['name']}: {format_value(r['bits_per_weight'])} bits, "
+                                f"{100 * r['output_error']:.2f}% error") for r in rows if r["family"] == family],
+                       marker)
+         for family, label, marker in QUANT_FAMILIES if any(r["family"] == family for r in rows)],
+        charts.Axis.linear(0, max(bits) * 1.05),
+        charts.Axis.logarithmic(min(errors), max(errors)),
+        x_label="Bits per weight, scales included",
+        y_label="Relative error of the layer's output (%, log scale)",
+        key_title="Element type",
+        notes=[(r["bits_per_weight"], 100 * r["output_error"], r["name"].split(" (")[0])
+               for r in sorted(rows, key=lambda r: r["output_error"])],
+    )
+    best4 = min((r for r in rows if r["bits_per_weight"] <= 5), key=lambda r: r["output_error"])
+    worst4 = max((r for r in rows if 4 <= r["bits_per_weight"] <= 5), key=lambda r: r["output_error"])
+    alt = (
+        f"Scatter plot of output error against bits per weight for {len(rows)} quantisation schemes applied to "
+        f"the same synthetic weights. Error falls from {max(errors):.0f}% at the fewest bits to {min(errors):.2f}% "
+        f"for BF16; among the 4-to-5-bit schemes {best4['name']} has the lowest error "
+        f"({100 * best4['output_error']:.1f}%) and {worst4['name']} the highest ({100 * worst4['output_error']:.1f}%)."
+    )
+    return svg, alt
+
+
+GGUF_LABELLED = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0", "Q3_K_M", "Q2_K", "IQ2_XXS", "IQ1_S")
+
+
+def gguf_quality(datasets: dict[str, Dataset]) -> tuple[str, str]:
+    rows = [r.values for r in datasets["gguf-quality"].rows]
+    klds = [r["kl_divergence"] for r in rows]
+    svg = charts.scatter(
+        [charts.Series(label, [(r["bits_per_weight"], r["kl_divergence"],
+                                f"{r['name']}: {format_value(r['bits_per_weight'])} bits per weight, "
+                                f"KL divergence {r['kl_divergence']:g}") for r in rows if r["imatrix"] is flag], marker)
+         for flag, label, marker in ((False, "no importance matrix", "circle"), (True, "importance matrix", "triangle"))],
+        charts.Axis.linear(0, max(r["bits_per_weight"] for r in rows) * 1.08),
+        charts.Axis.logarithmic(min(klds), max(klds)),
+        x_label="Bits per weight (from file size)",
+        y_label="KL divergence from FP16 (log scale)",
+        key_title="Quantised with",
+        notes=[(r["bits_per_weight"], r["kl_divergence"], r["quant_type"]) for r in rows
+               if r["quant_type"] in GGUF_LABELLED and (r["imatrix"] or r["quant_type"] in ("Q8_0", "Q6_K", "Q5_K_M", "Q4_0"))],
+    )
+    q4 = next(r for r in rows if r["quant_type"] == "Q4_K_M" and not r["imatrix"])
+    low = min(rows, key=lambda r: r["bits_per_weight"])
+    good = min((r for r in rows if r["kl_divergence"] < 0.02), key=lambda r: r["bits_per_weight"])
+    alt = (
+        f"Scatter plot of KL divergence from the FP16 model against bits per weight for {len(rows)} GGUF "
+        f"quantisations of Llama 3 8B. Divergence stays below 0.02 down to {good['quant_type']} at "
+        f"{format_value(good['bits_per_weight'])} bits, reaches "
+        f"{q4['kl_divergence']:g} for Q4_K_M at {format_value(q4['bits_per_weight'])} bits, and rises steeply below "
+        f"3 bits to {low['kl_divergence']:g} for {low['quant_type']} at {format_value(low['bits_per_weight'])} bits; "
+        f"at the same size, files made with an importance matrix diverge less."
+    )
+    return svg, alt
+
+
 FIGURES = {
     "releases-by-licence": (("models", "licences"), releases_by_licence),
     "params-vs-date": (("models",), params_vs_date),
     "bandwidth-vs-memory": (("hardware",), bandwidth_vs_memory),
     "finetune-memory": (("finetune-memory", "hardware"), finetune_memory),
+    "quant-error": (("quant-error",), quant_error),
+    "gguf-quality": (("gguf-quality",), gguf_quality),
 }
 
 
