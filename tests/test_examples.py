@@ -109,3 +109,29 @@ def test_lora_stalls_when_the_needed_change_is_full_rank() -> None:
     _, _, lora = lora_numpy.tune_lora(w, x, y, rank=8, alpha=16, steps=300, lr=4.0, rng=rng)
     assert full.loss_after < full.loss_before / 50
     assert lora.loss_after > 10 * full.loss_after, "a rank-8 adapter cannot express a full-rank change"
+
+
+def test_safe_loading_shows_pickle_running_code_and_safetensors_header(capsys: pytest.CaptureFixture) -> None:
+    import safe_loading
+
+    result = safe_loading.main()
+    assert result["pickle_ran_code"] == ["code ran while the checkpoint loaded"], "unpickling called the payload"
+    assert result["header_entry"] == {"dtype": "F16", "shape": [1024, 1024], "data_offsets": [2621440, 4718592]}
+    overhead = result["safetensors_bytes"] - 2 * result["parameters"]
+    assert 0 < overhead < 4096, "a safetensors file is the raw bytes plus a small JSON header"
+    assert "poisoned pickle called" in capsys.readouterr().out
+
+
+def test_safetensors_cannot_express_a_call(tmp_path) -> None:
+    """A file is 8 bytes of header length, a JSON header and raw bytes; a header naming anything else is refused."""
+    import json
+    import struct
+
+    from safetensors.numpy import load_file
+
+    header = json.dumps({"x": {"dtype": "F16", "shape": [1], "data_offsets": [0, 2]},
+                         "__reduce__": "os.system"}).encode()
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\x00\x00")
+    with pytest.raises(Exception):
+        load_file(str(path))
