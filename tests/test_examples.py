@@ -12,13 +12,15 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "examples"))
 
 
-def test_finetune_memory_data_is_what_the_script_writes(tmp_path) -> None:
-    """_data/finetune-memory.yaml is generated; the committed copy must be current."""
-    out = tmp_path / "memory.yaml"
-    subprocess.run([sys.executable, str(ROOT / "examples" / "finetune_memory.py"), "--write", str(out)], check=True)
-    committed = (ROOT / "_data" / "finetune-memory.yaml").read_text(encoding="utf-8")
-    assert out.read_text(encoding="utf-8") == committed, "run `python examples/finetune_memory.py --write " \
-                                                         "_data/finetune-memory.yaml` and commit the result"
+@pytest.mark.parametrize("script, data", [("finetune_memory.py", "finetune-memory.yaml"),
+                                          ("quant_roundtrip.py", "quant-error.yaml")])
+def test_generated_data_is_what_the_script_writes(script: str, data: str, tmp_path) -> None:
+    """The _data/ files an example generates are committed; the committed copy must be current."""
+    out = tmp_path / data
+    subprocess.run([sys.executable, str(ROOT / "examples" / script), "--write", str(out)], check=True)
+    committed = (ROOT / "_data" / data).read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == committed, f"run `python examples/{script} --write _data/{data}` " \
+                                                         "and commit the result"
 
 
 def test_finetune_memory_follows_the_published_accounting() -> None:
@@ -61,14 +63,6 @@ def test_lora_starts_as_the_pretrained_layer() -> None:
     w, x, y = lora_numpy.make_task(rng, 16, 16, true_rank=2, n=64)
     _, _, result = lora_numpy.tune_lora(w, x, y, rank=2, alpha=4, steps=0, lr=0.1, rng=rng)
     assert result.loss_before == result.loss_after == lora_numpy.mse(x @ w.T, y), "B = 0 at the start"
-
-
-def test_quant_error_data_is_what_the_script_writes(tmp_path) -> None:
-    out = tmp_path / "quant.yaml"
-    subprocess.run([sys.executable, str(ROOT / "examples" / "quant_roundtrip.py"), "--write", str(out)], check=True)
-    committed = (ROOT / "_data" / "quant-error.yaml").read_text(encoding="utf-8")
-    assert out.read_text(encoding="utf-8") == committed, "run `python examples/quant_roundtrip.py --write " \
-                                                         "_data/quant-error.yaml` and commit the result"
 
 
 def test_small_float_formats_hold_exactly_their_published_values() -> None:
