@@ -34,6 +34,8 @@ FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
 BIB_KEY_RE = re.compile(r"^\s*@(?P<type>\w+)\s*\{\s*(?P<key>[^,\s]+)\s*,", re.MULTILINE)
 WEB_TYPES = {"online", "manual", "misc", "techreport"}
 KEY_STYLE_RE = re.compile(r"^[a-z0-9]+$")
+CITE_RE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+TLDR_MAX_CITATIONS = 3  # a TL;DR is read aloud; more sources belong in the body
 
 
 def warn_at(message: str, path: str | Path, line: int | None = None, subtype: str = "book") -> None:
@@ -80,6 +82,7 @@ def check_chapter_source(path: Path, text: str) -> list[tuple[int, str]]:
         problems.append(
             (line, "the first block after the title must be a TL;DR admonition (':::{admonition} TL;DR')")
         )
+    problems += check_tldr_citations(lines, meaningful[1][0] if len(meaningful) > 1 else 0)
     footer = [n for n, line in meaningful if FOOTER_RE.match(line.strip())]
     bibliography = [n for n, line in meaningful if BIBLIOGRAPHY_RE.match(line.strip())]
     last = meaningful[-1][0]
@@ -101,6 +104,29 @@ def check_chapter_source(path: Path, text: str) -> list[tuple[int, str]]:
         ]
         if trailing:
             problems.append((trailing[0][0], "nothing may follow the chapter's bibliography"))
+    return problems
+
+
+def check_tldr_citations(lines: list[str], start: int) -> list[tuple[int, str]]:
+    """Each TL;DR bullet cites at most TLDR_MAX_CITATIONS sources. ``start`` is the admonition's 1-based line."""
+    if not start or not TLDR_RE.match(lines[start - 1].strip()):
+        return []
+    fence = lines[start - 1].strip().split("{", 1)[0]
+    bullets: list[tuple[int, str]] = []
+    for number in range(start + 1, len(lines) + 1):
+        line = lines[number - 1]
+        if line.strip() == fence:
+            break
+        if line.lstrip().startswith(("- ", "* ")):
+            bullets.append((number, line))
+        elif bullets and line.strip():
+            bullets[-1] = (bullets[-1][0], bullets[-1][1] + " " + line)
+    problems = []
+    for number, bullet in bullets:
+        keys = [key for group in CITE_RE.findall(bullet) for key in group.split(",") if key.strip()]
+        if len(keys) > TLDR_MAX_CITATIONS:
+            problems.append((number, f"a TL;DR bullet cites at most {TLDR_MAX_CITATIONS} sources (this one cites "
+                                     f"{len(keys)}); keep the most direct ones and cite the rest in the body"))
     return problems
 
 

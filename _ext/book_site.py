@@ -47,7 +47,7 @@ NEVER = re.compile(r"^mystnb\..*\.css$")  # notebook output styles: the book has
 # Scripts that extensions add to the pages that need them (add_page_script). Jupyter Book also adds every
 # .js file under _static/ to every page (as html_js_files, priority 800); those copies are dropped, and
 # ours are told apart by a priority of their own.
-PAGE_SCRIPTS = {"tables.js", "comments.js"}
+PAGE_SCRIPTS = {"tables.js", "comments.js", "citations.js"}
 PAGE_SCRIPT_PRIORITY = 810
 
 

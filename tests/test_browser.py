@@ -360,3 +360,37 @@ def test_search_box_works_from_the_keyboard(browser: Any, site: str) -> None:
         assert "search" in page.url
     finally:
         ctx.close()
+
+
+def test_citation_shows_its_reference_on_hover_focus_and_touch(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "fine-tuning/", viewport={"width": 1280, "height": 900})
+    try:
+        link = page.locator("article p a.reference.internal[href^='#id'][title]").first
+        title = link.get_attribute("title")
+        assert title and len(title) > 40, "hover: the browser shows the full reference from the title"
+        link.focus()
+        tip = page.locator("#citation-tip")
+        assert tip.is_visible() and tip.text_content() == title, "keyboard focus shows the reference"
+        assert link.get_attribute("aria-describedby") == "citation-tip"
+        page.keyboard.press("Escape")
+        assert not tip.is_visible()
+        assert log.errors == []
+    finally:
+        ctx.close()
+    ctx, page, log = open_page(browser, site + "fine-tuning/", viewport={"width": 390, "height": 844},
+                               is_mobile=True, has_touch=True)
+    try:
+        link = page.locator("article p a.reference.internal[href^='#id'][title]").first
+        link.scroll_into_view_if_needed()
+        url = page.url
+        link.tap()
+        tip = page.locator("#citation-tip")
+        assert tip.is_visible() and tip.text_content() == link.get_attribute("title"), "a first tap shows it"
+        assert page.url == url, "and stays in the sentence"
+        box = tip.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, "the tooltip fits the phone's screen"
+        link.tap()
+        page.wait_for_function("(id) => location.hash === id", arg=link.get_attribute("href"))
+        assert log.errors == []
+    finally:
+        ctx.close()

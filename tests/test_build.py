@@ -109,3 +109,21 @@ def test_no_render_blocking_scripts_on_reading_pages(book_site: Build) -> None:
 def test_print_stylesheet_hides_navigation() -> None:
     css = (ROOT / "_static" / "book.css").read_text(encoding="utf-8")
     assert "@media print" in css and ".sidebar-drawer" in css.split("@media print", 1)[1]
+
+
+def test_every_citation_label_reads_as_author_and_year(book_site: Build) -> None:
+    """No alpha-style label (DPHZ23, G+24) anywhere: every in-text citation is 'Name[s] [et al.] Year'."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from book_citations import LABEL_RE
+
+    cited = re.compile(r'<a class="reference internal" href="#id\d+" title="[^"]+">([^<]+)</a>')
+    bad, seen = [], 0
+    for html in book_site.outdir.rglob("*.html"):
+        for label in cited.findall(html.read_text(encoding="utf-8")):
+            seen += 1
+            if not LABEL_RE.match(label.replace("&amp;", "&")):
+                bad.append(f"{html.parent.name}: {label}")
+    assert seen > 1000, "the book's citations were found"
+    assert bad == [], bad[:10]
