@@ -347,7 +347,9 @@ class FreezeDataTableRows(SphinxPostTransform):
 
 
 class DataTable(_DataDirective):
-    """``{data-table} NAME`` with ``:columns:``, ``:where:``, ``:sort:``, ``:limit:``, ``:name:``; content = caption."""
+    """``{data-table} NAME`` with ``:columns:``, ``:where:``, ``:sort:``, ``:limit:``, ``:name:`` and
+    ``:sources-in-caption:``; content = caption. Each row's sources are cited in a last column, or, with
+    ``:sources-in-caption:`` (for rows that all rest on the same few sources), once at the end of the caption."""
 
     required_arguments = 1
     has_content = True
@@ -357,6 +359,7 @@ class DataTable(_DataDirective):
         "sort": directives.unchanged,
         "limit": directives.positive_int,
         "name": directives.unchanged,
+        "sources-in-caption": directives.flag,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -369,7 +372,10 @@ class DataTable(_DataDirective):
             raise self.error(
                 f"unknown column(s) {unknown} for '{dataset.name}' (columns: {', '.join(dataset.properties)})"
             )
-        if "sources" not in columns:
+        in_caption = "sources-in-caption" in self.options
+        if in_caption:
+            columns = [c for c in columns if c != "sources"]
+        elif "sources" not in columns:
             columns.append("sources")
         try:
             conditions = parse_where(self.options.get("where", ""))
@@ -405,6 +411,9 @@ class DataTable(_DataDirective):
             return [*result, *problems]
 
         caption = " ".join(self.content).strip() or dataset.schema.get("title", dataset.name)
+        if in_caption:
+            keys = list(dict.fromkeys(key for row in rows for key in row.get("sources") or []))
+            caption = f"{caption} Sources: {{cite}}`{','.join(keys)}`."
         title_nodes, title_messages = self.state.inline_text(caption, self.lineno)
         table = data_table("", nodes.title(caption, "", *title_nodes), classes=["data-table"])
         # The rows are HTML, with only the citations as nodes between them: a docutils table of a few hundred

@@ -11,8 +11,8 @@ layer) because trained LLM weights have more outliers than a normal distribution
 make low-bit formats hard. The schemes follow their published definitions:
 
 * INT8 and INT4 with one absmax scale per output channel (the simplest schemes);
-* llama.cpp-style blocks: 32 weights share one 16-bit scale (Q8_0, Q4_0), and a 2-bit variant with a minimum
-  and a scale per block, for contrast;
+* llama.cpp's blocks: 32 weights share one 16-bit scale (Q8_0 symmetric over +-127; Q4_0 on the 16 levels -8..7,
+  as ggml computes it), and a 2-bit variant with a minimum and a scale per block, for contrast;
 * NF4 from QLoRA: 16 levels at quantiles of a normal distribution, one 32-bit absmax per 64 weights;
 * FP8 E4M3 with one scale per tensor;
 * MXFP4 from the OCP Microscaling specification: FP4 (E2M1) elements, one power-of-two (E8M0) scale per 32;
@@ -88,6 +88,18 @@ def int_absmax(w: np.ndarray, bits: int, block: int | None, scale_format: Callab
     return (np.clip(np.round(grouped / scale), -levels, levels) * scale).reshape(w.shape)
 
 
+def ggml_q4_0(w: np.ndarray, block: int = 32) -> np.ndarray:
+    """llama.cpp's Q4_0: per block of 32, d = (the weight of largest magnitude, with its sign) / -8, so the 16
+    levels -8..7 are used and the extreme weight maps exactly to -8; d is stored in 16 bits."""
+    grouped = blocks(w, block)
+    index = np.abs(grouped).argmax(axis=-1)[..., None]
+    extreme = np.take_along_axis(grouped, index, axis=-1)
+    d = fp16(extreme / -8.0)
+    d = np.where(d == 0, 1.0, d)
+    q = np.clip(np.floor(grouped / d + 8.5), 0, 15)
+    return ((q - 8) * d).reshape(w.shape)
+
+
 def int2_min_max(w: np.ndarray, block: int = 32) -> np.ndarray:
     """Asymmetric 2-bit: four levels from each block's minimum to its maximum (a 16-bit minimum and scale)."""
     grouped = blocks(w, block)
@@ -150,7 +162,7 @@ SCHEMES = (
     Scheme("INT8, per channel", "integer", 8, lambda w: int_absmax(w, 8, None, fp32)),
     Scheme("Q8_0 (INT8, blocks of 32)", "integer", 8.5, lambda w: int_absmax(w, 8, 32, fp16)),
     Scheme("INT4, per channel", "integer", 4, lambda w: int_absmax(w, 4, None, fp32)),
-    Scheme("Q4_0 (INT4, blocks of 32)", "integer", 4.5, lambda w: int_absmax(w, 4, 32, fp16)),
+    Scheme("Q4_0 (INT4, blocks of 32)", "integer", 4.5, ggml_q4_0),
     Scheme("NF4 (blocks of 64)", "normal-float", 4.5, nf4),
     Scheme("MXFP4 (E2M1, blocks of 32)", "float", 4.25, mxfp4),
     Scheme("NVFP4 (E2M1, blocks of 16)", "float", 4.5, nvfp4),

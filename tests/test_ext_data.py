@@ -140,6 +140,16 @@ def test_table_renders_filtered_sorted_and_cited(book: FixtureBook) -> None:
     assert "tables.js" in html
 
 
+def test_table_can_cite_its_sources_once_in_the_caption(book: FixtureBook) -> None:
+    book.files["chapter.md"] = book.files["chapter.md"].replace(":name: tbl-moe\n", ":name: tbl-moe\n:sources-in-caption:\n")
+    result = book.build()
+    assert result.returncode == 0, result.output
+    table = chapter_html(result).split('<table class="data-table', 1)[1].split("</table>", 1)[0]
+    caption, body = table.split("</caption>", 1)
+    assert "Sources:" in caption and 'href="#id' in caption, "the rows' sources, cited once in the caption"
+    assert "Sources</th>" not in body, "and no sources column (licence cells still cite their licence)"
+
+
 def test_figure_is_inline_svg_with_alt_text_and_number(book: FixtureBook) -> None:
     result = book.build()
     html = chapter_html(result)
@@ -284,7 +294,8 @@ def test_bad_table_options_are_reported(book: FixtureBook, option: str, message:
 # --- The real data -------------------------------------------------------------------------------------------
 
 FLOORS = {"models": 80, "engines": 12, "vector-dbs": 12, "desktop-apps": 10, "hardware": 15, "benchmarks": 30,
-          "licences": 15, "formats": 10}
+          "licences": 15, "formats": 20, "finetune-tools": 20, "finetune-memory": 9, "gguf-quality": 30,
+          "quant-error": 10}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -316,7 +327,8 @@ def test_built_site_publishes_every_data_set(book_site: Build) -> None:
 
 
 @pytest.mark.parametrize("kind, page", [("params-vs-date", "models"), ("releases-by-licence", "models"),
-                                         ("bandwidth-vs-memory", "hardware")])
+                                         ("bandwidth-vs-memory", "hardware"), ("finetune-memory", "fine-tuning"),
+                                         ("gguf-quality", "model-formats"), ("quant-error", "model-formats")])
 def test_real_figures_render(book_site: Build, kind: str, page: str) -> None:
     html = (book_site.outdir / page / "index.html").read_text(encoding="utf-8")
     assert f'id="fig-{kind}"' in html
