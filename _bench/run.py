@@ -4,8 +4,8 @@
 
 What it measures, each on a fresh copy of the tracked files in a temporary folder:
 
-* clean-build time of the strict dirhtml build, and the same with the data layer switched off
-  (``book_data_enabled: false``), alternately: the median of the paired differences is what tables, figures
+* clean-build time of the strict dirhtml build (and, within it, Pagefind's indexing time), and the same
+  with the data layer switched off (``book_data_enabled: false``), alternately: the median of the paired differences is what tables, figures
   and downloads cost;
 * live-preview rebuild time: sphinx-autobuild serving the book, a sentence appended to one chapter, and the
   time until the served page shows it;
@@ -23,6 +23,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import resource
 import shutil
 import socket
@@ -56,8 +57,13 @@ def copy_book(dest: Path) -> Path:
     return dest
 
 
-def build(book: Path, strict: bool = True, cpu: list[float] | None = None) -> float:
-    """Wall-clock seconds of a clean build; its CPU seconds (user + system) are appended to ``cpu``."""
+SEARCH_INDEX_RE = re.compile(r"search index: .* indexed by Pagefind in ([0-9.]+) s")
+
+
+def build(book: Path, strict: bool = True, cpu: list[float] | None = None,
+          indexing: list[float] | None = None) -> float:
+    """Wall-clock seconds of a clean build; its CPU seconds (user + system) are appended to ``cpu``, and the
+    seconds Pagefind took to index the site (as _ext/book_search.py reports them) to ``indexing``."""
     shutil.rmtree(book / "_build", ignore_errors=True)
     command = [str(BIN / "jupyter-book"), "build", str(book), "--builder", "dirhtml"]
     if strict:
@@ -71,6 +77,11 @@ def build(book: Path, strict: bool = True, cpu: list[float] | None = None) -> fl
         raise SystemExit(f"build failed in {book}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     if cpu is not None:
         cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    if indexing is not None:
+        found = SEARCH_INDEX_RE.search(result.stdout + result.stderr)
+        if found is None:
+            raise SystemExit(f"build in {book} did not report its search indexing time")
+        indexing.append(float(found[1]))
     return elapsed
 
 
@@ -93,8 +104,9 @@ def plain_jupyter_book(config: dict[str, Any]) -> None:
     for key in ("html_theme", "html_theme_options", "html_math_renderer", "pygments_style", "html_css_files",
                 "html_permalinks_icon"):
         sphinx.pop(key, None)
-    config["sphinx"]["extra_extensions"] = ["sphinxcontrib.bibtex", *[e for e in ours if e != "book_site"]]
-    config["sphinx"]["local_extensions"] = {e: "_ext/" for e in ours if e != "book_site"}
+    ours = [e for e in ours if e not in ("book_site", "book_search")]  # plain Jupyter Book keeps Sphinx's search
+    config["sphinx"]["extra_extensions"] = ["sphinxcontrib.bibtex", *ours]
+    config["sphinx"]["local_extensions"] = {e: "_ext/" for e in ours}
 
 
 def free_port() -> int:
@@ -234,12 +246,13 @@ def main() -> int:
         # Alternate the two builds, so that a machine that slows down or speeds up during the benchmark
         # affects both alike; the data layer's cost is the median of the paired differences.
         # CPU time is reported too: on a shared machine it varies much less than wall-clock time.
-        clean, no_data, clean_cpu, no_data_cpu = [], [], [], []
+        clean, no_data, clean_cpu, no_data_cpu, indexing = [], [], [], [], []
         for _ in range(args.runs):
-            clean.append(build(ours, cpu=clean_cpu))
+            clean.append(build(ours, cpu=clean_cpu, indexing=indexing))
             no_data.append(build(bare, strict=False, cpu=no_data_cpu))
         report["clean_build_s"] = median(clean)
         report["clean_build_without_data_layer_s"] = median(no_data)
+        report["search_indexing_s"] = median(indexing)
         report["data_layer_cost_s"] = median([a - b for a, b in zip(clean, no_data)])
         report["data_layer_cost_cpu_s"] = median([a - b for a, b in zip(clean_cpu, no_data_cpu)])
         report["build_times_s"] = {"with_data": [round(t, 2) for t in clean], "without": [round(t, 2) for t in no_data],
@@ -256,6 +269,9 @@ def main() -> int:
 
         plain = copy_book(Path(tmp) / "plain")
         edit_config(plain, plain_jupyter_book)
+        # and the theme's own search page and sidebar box, which search with Sphinx's index
+        (plain / "_templates" / "search.html").unlink()
+        shutil.rmtree(plain / "_templates" / "sidebar")
         build(plain, strict=False)
         plain_site = plain / "_build" / "dirhtml"
 
@@ -281,8 +297,8 @@ def finish(report: dict[str, Any]) -> int:
 def print_report(report: dict[str, Any]) -> None:
     print(f"\n## Build ({report['runs']} runs, medians)\n")
     print("| measure | seconds |\n| --- | --- |")
-    for key in ("clean_build_s", "clean_build_without_data_layer_s", "data_layer_cost_s", "data_layer_cost_cpu_s",
-                "live_rebuild_s"):
+    for key in ("clean_build_s", "search_indexing_s", "clean_build_without_data_layer_s", "data_layer_cost_s",
+                "data_layer_cost_cpu_s", "live_rebuild_s"):
         if key in report:
             print(f"| {key} | {report[key]} |")
     if "pages" not in report:

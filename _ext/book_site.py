@@ -1,8 +1,8 @@
 """What a reader's browser and tools get beyond the pages themselves.
 
 * **Lean pages.** Each page loads only the styles and scripts it uses: code-copy assets only where there is
-  code, sphinx-design assets only where there are design components, Sphinx's search scripts only on the
-  search page, and every script deferred so that none blocks rendering.
+  code, sphinx-design assets only where there are design components, none of Sphinx's search scripts (the
+  book searches with Pagefind), and every script deferred so that none blocks rendering.
 * **Exports for tools.** ``llms.txt`` (https://llmstxt.org) lists the chapters with links to a Markdown copy
   of each (``models.md`` beside ``models/``); ``llms-full.txt`` concatenates them.
 * **robots.txt** pointing at the sitemap.
@@ -42,7 +42,9 @@ CONDITIONAL_ASSETS = {
     "design-tabs.js": 'class="sd-tab',
     "documentation_options.js": 'class="highlight',  # copybutton.js reads DOCUMENTATION_OPTIONS
 }
-SEARCH_ONLY = {"doctools.js", "sphinx_highlight.js", "language_data.js", "searchtools.js"}
+# Sphinx's search scripts: the book searches with Pagefind (_ext/book_search.py), and the search page loads
+# its own script (_static/search.js, a module) from its template, so no page lists any of these.
+SPHINX_SEARCH = {"doctools.js", "sphinx_highlight.js", "language_data.js", "searchtools.js", "search.js"}
 NEVER = re.compile(r"^mystnb\..*\.css$")  # notebook output styles: the book has no notebooks
 # Scripts that extensions add to the pages that need them (add_page_script). Jupyter Book also adds every
 # .js file under _static/ to every page (as html_js_files, priority 800); those copies are dropped, and
@@ -58,8 +60,8 @@ def _name(asset: Any) -> str:
 def keep_asset(name: str, pagename: str, body: str) -> bool:
     if NEVER.match(name):
         return False
-    if name in SEARCH_ONLY or (pagename == "search" and name == "documentation_options.js"):
-        return pagename == "search"
+    if name in SPHINX_SEARCH or (pagename == "search" and name == "documentation_options.js"):
+        return False
     needle = CONDITIONAL_ASSETS.get(name)
     return needle is None or needle in body
 
@@ -88,9 +90,7 @@ def lean_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, 
     for script in scripts:
         unique.setdefault(str(getattr(script, "filename", script)), script)
     scripts = list(unique.values())
-    if pagename != "search":  # the search page's scripts depend on running in order
-        scripts = [deferred(s) for s in scripts]
-    context["script_files"] = scripts
+    context["script_files"] = [deferred(s) for s in scripts]
 
 
 META_DESCRIPTION_RE = re.compile(r'<meta content="([^"]*)" name="description" */?>')

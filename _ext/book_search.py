@@ -1,0 +1,183 @@
+"""Section-level search: a Pagefind index written after Sphinx has written the site.
+
+Sphinx's own search index is switched off. Once the HTML pages are written, every section of every page
+(its own text, up to the next heading) is written to a scratch folder as a small document of its own, with
+its title, its chapter's title and its anchor as Pagefind metadata, and Pagefind (the binary from the
+``pagefind-bin`` wheel, run offline) indexes them into ``pagefind/`` in the output. So every result is a
+section, ranked as a section, and a query fetches only the text of the sections it shows. The pages a
+reader loads are not changed: chapter pages gain no bytes and no requests, and only the search page loads
+the engine (``_static/search.js``); the index arrives in chunks as a reader searches.
+
+What the documents change, and why:
+
+* only the article is indexed: not the navigation, the footers or the "on this page" list;
+* glossary terms become headings titled "... (definition)", so a definition is a hit of its own;
+* the TL;DR weighs more than body text (Pagefind already weighs headings), and data tables less, so a
+  passing mention in a table does not outrank the prose that explains it;
+* bibliographies, table filter widgets, chart labels, heading permalinks and in-text citation labels are
+  left out, so excerpts come from prose;
+* cell and list boundaries become spaces, so "7B" and "400B" in neighbouring cells stay two words.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape, unescape
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+SKIP_PAGES = {"search", "genindex", "404"}
+BUNDLE = "pagefind"
+TLDR_WEIGHT = "2"
+TABLE_WEIGHT = "0.5"
+# Files of Pagefind's own ready-made interfaces, which this book does not use (its search page is search.js).
+UNUSED_BUNDLE_FILES = ("pagefind-ui.*", "pagefind-modular-ui.*", "pagefind-component-ui.*", "pagefind-highlight.js")
+
+ARTICLE_RE = re.compile(r'<article role="main"[^>]*>(.*?)</article>', re.S)
+# A section's id, then perhaps the empty targets of MyST labels, then its heading.
+SECTION_HEADING_RE = re.compile(
+    r'<section(?P<attrs>[^>]*?) id="(?P<id>[^"]+)"(?P<rest>[^>]*)>\s*'
+    r'(?:<span id="[^"]*"></span>\s*)*<h(?P<level>[1-6])>'
+)
+HEADERLINK_RE = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+GLOSSARY_TERM_RE = re.compile(r'<dt id="(?P<id>term-[^"]+)">(?P<term>.*?)</dt>', re.S)
+BOUNDARY_RE = re.compile(r"</(td|th|li|dt|dd|p|caption|figcaption)>")
+
+
+HEADING_RE = re.compile(r'<h(?P<level>[1-6]) id="(?P<id>[^"]+)">(?P<text>.*?)</h(?P=level)>', re.S)
+TAG_RE = re.compile(r"<[^>]+>")
+# Containers that span headings (sections, the glossary's list): dropped from the per-section documents,
+# whose text is cut at headings, so that no document has an end tag without its start or the reverse.
+SPANNING_TAG_RE = re.compile(r"</?(section|dl)\b[^>]*>")
+
+
+def plain(html: str) -> str:
+    return unescape(" ".join(TAG_RE.sub("", html).split()))
+
+
+def searchable_article(html: str) -> str | None:
+    """The article of a built page, changed for indexing as the module docstring says (None: no article)."""
+    article = ARTICLE_RE.search(html)
+    if article is None:
+        return None
+    body = HEADERLINK_RE.sub("", article.group(1))
+    body = SECTION_HEADING_RE.sub(lambda m: f'<section{m["attrs"]}{m["rest"]}><h{m["level"]} id="{m["id"]}">', body)
+    body = GLOSSARY_TERM_RE.sub(lambda m: f'<h3 id="{m["id"]}">{m["term"]} (definition)</h3>', body)
+    # in-text citations such as "[Meta 2024b, Qwen Team 2025]"
+    body = body.replace('<span class="bibtex-citation"', '<span data-pagefind-ignore="all" class="bibtex-citation"')
+    body = body.replace('<div class="data-table-filter"', '<div data-pagefind-ignore="all" class="data-table-filter"')
+    body = body.replace(
+        '<div class="tldr admonition"', f'<div data-pagefind-weight="{TLDR_WEIGHT}" class="tldr admonition"'
+    )
+    body = body.replace("<table ", f'<table data-pagefind-weight="{TABLE_WEIGHT}" ')
+    body = body.replace("<svg ", '<svg data-pagefind-ignore="all" ')  # chart labels; the caption says it in words
+    return BOUNDARY_RE.sub(lambda m: f"</{m[1]}> ", body)
+
+
+def section_documents(html: str, page: str) -> list[tuple[str, str]]:
+    """One small HTML document per section of a built page, as (anchor, document).
+
+    Each section's own text, up to the next heading of any level, is indexed as a record of its own, with
+    the section's title, its chapter's title and where it is in metadata. So Pagefind ranks sections
+    (with its length normalisation applied per section), every hit is a section, and a result's fragment
+    is a section's text rather than a whole chapter's, which keeps what a query downloads small.
+    """
+    body = searchable_article(html)
+    if body is None:
+        return []
+    headings = list(HEADING_RE.finditer(body))
+    if not headings:
+        return []
+    chapter = plain(headings[0]["text"])
+    documents = []
+    for i, heading in enumerate(headings):
+        anchor = heading["id"]
+        if anchor == "references":
+            continue  # the bibliography: sources, not prose
+        end = headings[i + 1].start() if i + 1 < len(headings) else len(body)
+        text = SPANNING_TAG_RE.sub(" ", body[heading.end(): end])
+        title = plain(heading["text"])
+        meta = {"title": title, "chapter": chapter, "page": page, "anchor": "" if i == 0 else anchor}
+        metadata = "".join(
+            f'<meta data-pagefind-meta="{key}[content]" content="{escape(value)}">' for key, value in meta.items()
+        )
+        documents.append((anchor, (
+            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>{metadata}'
+            f'</head><body><main data-pagefind-body><h1>{heading["text"]}</h1>{text}</main></body></html>'
+        )))
+    return documents
+
+
+def pagefind_command() -> list[str]:
+    return [sys.executable, "-m", "pagefind"]
+
+
+def write_index(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html" or app.builder.name not in ("html", "dirhtml"):
+        return
+    outdir = Path(app.outdir)
+    start = time.perf_counter()
+    pages = sections = 0
+    with tempfile.TemporaryDirectory(prefix="book-search-") as scratch:
+        for docname in sorted(app.env.found_docs):
+            if docname in SKIP_PAGES:
+                continue
+            uri = app.builder.get_target_uri(docname)  # "licences/" (dirhtml) or "licences.html"
+            built = outdir / (uri + "index.html" if uri.endswith("/") or not uri else uri)
+            if not built.exists():
+                raise ExtensionError(f"search index: {built} was not written (page {docname!r})")
+            documents = section_documents(built.read_text(encoding="utf-8"), "" if docname == "index" else uri)
+            if not documents:
+                raise ExtensionError(f"search index: no <article> with headings in {built}; has the theme changed?")
+            folder = Path(scratch) / (docname or "index")
+            folder.mkdir(parents=True, exist_ok=True)
+            for number, (_, document) in enumerate(documents):
+                (folder / f"{number:04d}.html").write_text(document, encoding="utf-8")
+            pages += 1
+            sections += len(documents)
+        bundle = outdir / BUNDLE
+        shutil.rmtree(bundle, ignore_errors=True)
+        command = [
+            *pagefind_command(), "--site", scratch, "--output-path", str(bundle), "--force-language", "en", "--quiet"
+        ]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0 or not (bundle / "pagefind.js").exists():
+            raise ExtensionError(
+                f"search index: Pagefind failed ({' '.join(command)}):\n{result.stdout}{result.stderr}"
+            )
+    for pattern in UNUSED_BUNDLE_FILES:
+        for path in bundle.glob(pattern):
+            path.unlink()
+    seconds = time.perf_counter() - start
+    logger.info(f"search index: {sections} sections of {pages} pages indexed by Pagefind in {seconds:.2f} s")
+
+
+def no_sphinx_index(app: Sphinx) -> None:
+    """Keep the search page but skip Sphinx's own indexer (and its searchindex.js): Pagefind replaces both."""
+    builder = app.builder
+    if builder.format != "html" or not hasattr(builder, "prepare_writing"):
+        return
+    prepare = builder.prepare_writing
+
+    def prepare_writing(docnames: Any) -> None:
+        prepare(docnames)
+        builder.indexer = None
+
+    builder.prepare_writing = prepare_writing
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", no_sphinx_index)
+    app.connect("build-finished", write_index, priority=700)  # after the pages are polished
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

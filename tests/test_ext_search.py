@@ -1,0 +1,85 @@
+"""The search index (_ext/book_search.py): what Pagefind is given, and what the built site holds."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from conftest import ROOT, Build
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import book_search  # noqa: E402
+
+PAGE = """<html><body><nav>Navigation words</nav>
+<article role="main" id="furo-main-content">
+<section id="chapter"><h1>Chapter<a class="headerlink" href="#chapter">#</a></h1>
+<div class="tldr admonition"><p class="admonition-title">TL;DR</p><ul><li><p>Short answer.</p></li></ul></div>
+<section id="first-part">
+<span id="label-target"></span><h2>First part<a class="headerlink" href="#first-part">#</a></h2>
+<p>Prose about widgets <span class="bibtex-citation" id="id1">[<a class="reference internal" href="#id9"
+title="Doe. A thing.">Doe 2024</a>]</span>.</p>
+<div class="data-table-filter">Filter rows</div>
+<table class="data-table docutils"><tr><td>7B</td><td>400B</td></tr></table>
+</section>
+<section id="glossary-like"><h2>Terms</h2>
+<dl class="glossary simple"><dt id="term-Widget">Widget<a class="headerlink" href="#term-Widget">#</a></dt>
+<dd><p>A small thing.</p></dd></dl>
+</section>
+<section class="lazy-layout" id="references"><h2>References</h2>
+<div role="list" class="citation-list">Doe, Jane.</div></section>
+</section>
+</article><footer>Footer words</footer></body></html>"""
+
+
+def test_each_section_becomes_a_record_with_its_chapter_and_anchor() -> None:
+    documents = dict(book_search.section_documents(PAGE, "chapter/"))
+    assert list(documents) == ["chapter", "first-part", "glossary-like", "term-Widget"], "references left out"
+    first = documents["first-part"]
+    assert 'content="First part"' in first and 'data-pagefind-meta="chapter[content]" content="Chapter"' in first
+    assert 'data-pagefind-meta="anchor[content]" content="first-part"' in first
+    opening = documents["chapter"]
+    assert 'data-pagefind-meta="anchor[content]" content=""' in opening, "a chapter's opening has no anchor"
+    assert "Navigation words" not in first and "Footer words" not in first and ">#<" not in first
+
+
+def test_records_keep_prose_and_leave_out_citations_filters_and_bibliography() -> None:
+    documents = dict(book_search.section_documents(PAGE, "chapter/"))
+    first = documents["first-part"]
+    assert '<span data-pagefind-ignore="all" class="bibtex-citation"' in first, "citation labels are not searched"
+    assert '<div data-pagefind-ignore="all" class="data-table-filter"' in first
+    assert f'<table data-pagefind-weight="{book_search.TABLE_WEIGHT}"' in first
+    assert f'data-pagefind-weight="{book_search.TLDR_WEIGHT}" class="tldr admonition"' in documents["chapter"]
+    assert "Doe, Jane" not in "".join(documents.values())
+    definition = documents["term-Widget"]
+    assert "<h1>Widget (definition)</h1>" in definition and "A small thing." in definition
+    for document in documents.values():  # no end tag without its start (text is cut at headings)
+        for tag in ("div", "table", "section", "dl", "ul"):
+            assert len(re.findall(f"<{tag}[ >]", document)) == document.count(f"</{tag}>"), (tag, document)
+
+
+def test_a_page_without_an_article_is_reported() -> None:
+    assert book_search.section_documents("<html><body><p>No article</p></body></html>", "x/") == []
+
+
+def test_the_built_site_has_a_pagefind_index_and_no_sphinx_index(book_site: Build) -> None:
+    site = book_site.outdir
+    assert (site / "pagefind" / "pagefind.js").exists() and (site / "pagefind" / "wasm.en.pagefind").exists()
+    assert list((site / "pagefind" / "index").glob("*.pf_index")), "index chunks"
+    assert not (site / "searchindex.js").exists(), "Sphinx's own index is switched off"
+    assert not list((site / "pagefind").glob("pagefind-ui.*")), "Pagefind's unused ready-made interface is removed"
+    assert re.search(r"search index: \d{3,} sections of \d+ pages indexed by Pagefind", book_site.output)
+    for chapter in ("models", "licences", "fine-tuning"):
+        html = (site / chapter / "index.html").read_text(encoding="utf-8")
+        assert "pagefind" not in html and "searchtools" not in html, f"{chapter}: nothing of search on chapter pages"
+    search = (site / "search" / "index.html").read_text(encoding="utf-8")
+    assert 'type="module" src="../_static/search.js' in search and "searchindex.js" not in search
+    assert "<noscript>" in search and "llms-full.txt" in search, "without JavaScript the page says how to search"
+
+
+def test_every_section_of_every_chapter_is_a_search_record(book_site: Build) -> None:
+    site = book_site.outdir
+    for chapter in ("licences", "models", "fine-tuning", "model-formats", "eval-datasets", "unaligned-models"):
+        html = (site / chapter / "index.html").read_text(encoding="utf-8")
+        sections = set(re.findall(r'<section[^>]* id="([^"]+)"', html)) - {"references"}
+        records = {anchor for anchor, _ in book_search.section_documents(html, f"{chapter}/")}
+        assert sections == records, f"{chapter}: sections without a record: {sorted(sections - records)}"
