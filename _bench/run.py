@@ -233,7 +233,7 @@ def median(values: list[float]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="runs per timing (default 3)")
-    parser.add_argument("--quick", action="store_true", help="weigh and audit only four pages")
+    parser.add_argument("--quick", action="store_true", help="weigh and audit only five pages (front page, models, glossary, licences, search)")
     parser.add_argument("--no-lighthouse", action="store_true")
     parser.add_argument("--lighthouse-runs", type=int, default=3, help="audits per page (default 3; median reported)")
     parser.add_argument("--builds-only", action="store_true", help="time the builds, skip live preview and pages")
@@ -277,7 +277,7 @@ def main() -> int:
 
         paths = page_paths(keep)
         if args.quick:
-            paths = [p for p in paths if p in ("", "models/", "glossary/", "licences/")]
+            paths = [p for p in paths if p in ("", "models/", "glossary/", "licences/", "search/")]
         report["pages"] = {"ours": weigh_pages(keep, paths), "plain_jupyter_book": weigh_pages(plain_site, paths)}
         if not args.no_lighthouse:
             report["lighthouse"] = {"ours": lighthouse(keep, paths, args.lighthouse_runs),
