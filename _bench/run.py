@@ -5,8 +5,8 @@
 What it measures, each on a fresh copy of the tracked files in a temporary folder:
 
 * clean-build time of the strict dirhtml build (and, within it, Pagefind's indexing time), and the same
-  with the data layer switched off (``book_data_enabled: false``), alternately: the median of the paired differences is what tables, figures
-  and downloads cost;
+  with the data layer switched off (``book_data_enabled: false``), alternately: the median of the paired
+  differences is what tables, figures and downloads cost;
 * live-preview rebuild time: sphinx-autobuild serving the book, a sentence appended to one chapter, and the
   time until the served page shows it;
 * for every page: bytes transferred (gzip) and requests before images, third-party hosts contacted, and
@@ -233,7 +233,8 @@ def median(values: list[float]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="runs per timing (default 3)")
-    parser.add_argument("--quick", action="store_true", help="weigh and audit only five pages (front page, models, glossary, licences, search)")
+    parser.add_argument("--quick", action="store_true",
+                        help="weigh and audit only five pages (front page, models, glossary, licences, search)")
     parser.add_argument("--no-lighthouse", action="store_true")
     parser.add_argument("--lighthouse-runs", type=int, default=3, help="audits per page (default 3; median reported)")
     parser.add_argument("--builds-only", action="store_true", help="time the builds, skip live preview and pages")

@@ -174,6 +174,9 @@ def no_sphinx_index(app: Sphinx) -> None:
         prepare(docnames)
         builder.indexer = None
 
+    # Sphinx would first try to load the previous build's searchindex.js, and warn (failing a strict
+    # incremental build, as in the live preview) when there is none.
+    builder.load_indexer = lambda docnames: None
     builder.prepare_writing = prepare_writing
 
 

@@ -83,3 +83,22 @@ def test_every_section_of_every_chapter_is_a_search_record(book_site: Build) -> 
         sections = set(re.findall(r'<section[^>]* id="([^"]+)"', html)) - {"references"}
         records = {anchor for anchor, _ in book_search.section_documents(html, f"{chapter}/")}
         assert sections == records, f"{chapter}: sections without a record: {sorted(sections - records)}"
+
+
+def test_a_second_build_into_the_same_folder_is_clean_and_indexes_every_page(tmp_path) -> None:
+    """The live preview and `make build` rebuild into an existing folder, where Sphinx looks for its old index."""
+    import subprocess
+
+    from conftest import BIN, build_real_book, offline_command, offline_env
+
+    first = build_real_book(tmp_path)
+    assert first.returncode == 0, first.output[-3000:]
+    (first.outdir / "glossary" / "index.html").unlink()  # so that one page is out of date, as after an edit
+    command = offline_command(
+        [str(BIN / "jupyter-book"), "build", str(ROOT), "--builder", "custom", "--custom-builder", "dirhtml",
+         "--path-output", str(tmp_path), "-W", "-n", "--keep-going"]  # as the first build, without --all
+    )
+    again = subprocess.run(command, capture_output=True, text=True, env=offline_env(), cwd=ROOT)
+    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+    counts = re.findall(r"search index: (\d+) sections of (\d+) pages", first.output + "\n" + again.stdout)
+    assert len(counts) == 2 and counts[0] == counts[1], counts
