@@ -51,6 +51,8 @@ SECTION_HEADING_RE = re.compile(
     r'(?:<span id="[^"]*"></span>\s*)*<h(?P<level>[1-6])>'
 )
 HEADERLINK_RE = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+# A glossary entry: its term and any aliases (one <dt> each), then the definition.
+GLOSSARY_TERMS_RE = re.compile(r'(?:<dt id="term-[^"]+">.*?</dt>\s*)+', re.S)
 GLOSSARY_TERM_RE = re.compile(r'<dt id="(?P<id>term-[^"]+)">(?P<term>.*?)</dt>', re.S)
 BOUNDARY_RE = re.compile(r"</(td|th|li|dt|dd|p|caption|figcaption)>")
 
@@ -66,6 +68,12 @@ def plain(html: str) -> str:
     return unescape(" ".join(TAG_RE.sub("", html).split()))
 
 
+def glossary_heading(match: re.Match[str]) -> str:
+    """One heading for a glossary entry, naming the term and its aliases: "LoRA, Low-Rank Adaptation"."""
+    terms = GLOSSARY_TERM_RE.findall(match.group(0))
+    return f'<h3 id="{terms[0][0]}">{", ".join(term for _, term in terms)} (definition)</h3>'
+
+
 def searchable_article(html: str) -> str | None:
     """The article of a built page, changed for indexing as the module docstring says (None: no article)."""
     article = ARTICLE_RE.search(html)
@@ -73,7 +81,7 @@ def searchable_article(html: str) -> str | None:
         return None
     body = HEADERLINK_RE.sub("", article.group(1))
     body = SECTION_HEADING_RE.sub(lambda m: f'<section{m["attrs"]}{m["rest"]}><h{m["level"]} id="{m["id"]}">', body)
-    body = GLOSSARY_TERM_RE.sub(lambda m: f'<h3 id="{m["id"]}">{m["term"]} (definition)</h3>', body)
+    body = GLOSSARY_TERMS_RE.sub(glossary_heading, body)
     # in-text citations such as "[Meta 2024b, Qwen Team 2025]"
     body = body.replace('<span class="bibtex-citation"', '<span data-pagefind-ignore="all" class="bibtex-citation"')
     body = body.replace('<div class="data-table-filter"', '<div data-pagefind-ignore="all" class="data-table-filter"')

@@ -23,7 +23,9 @@ title="Doe. A thing.">Doe 2024</a>]</span>.</p>
 </section>
 <section id="glossary-like"><h2>Terms</h2>
 <dl class="glossary simple"><dt id="term-Widget">Widget<a class="headerlink" href="#term-Widget">#</a></dt>
-<dd><p>A small thing.</p></dd></dl>
+<dd><p>A small thing.</p></dd>
+<dt id="term-LLM">LLM<a class="headerlink" href="#term-LLM">#</a></dt><dt id="term-Large-language-model">Large language
+model<a class="headerlink" href="#term-Large-language-model">#</a></dt><dd><p>A big model.</p></dd></dl>
 </section>
 <section class="lazy-layout" id="references"><h2>References</h2>
 <div role="list" class="citation-list">Doe, Jane.</div></section>
@@ -33,7 +35,7 @@ title="Doe. A thing.">Doe 2024</a>]</span>.</p>
 
 def test_each_section_becomes_a_record_with_its_chapter_and_anchor() -> None:
     documents = dict(book_search.section_documents(PAGE, "chapter/"))
-    assert list(documents) == ["chapter", "first-part", "glossary-like", "term-Widget"], "references left out"
+    assert list(documents) == ["chapter", "first-part", "glossary-like", "term-Widget", "term-LLM"], "no references"
     first = documents["first-part"]
     assert 'content="First part"' in first and 'data-pagefind-meta="chapter[content]" content="Chapter"' in first
     assert 'data-pagefind-meta="anchor[content]" content="first-part"' in first
@@ -52,6 +54,8 @@ def test_records_keep_prose_and_leave_out_citations_filters_and_bibliography() -
     assert "Doe, Jane" not in "".join(documents.values())
     definition = documents["term-Widget"]
     assert "<h1>Widget (definition)</h1>" in definition and "A small thing." in definition
+    aliased = documents["term-LLM"]  # one record per entry, named by the term and its aliases
+    assert "<h1>LLM, Large language\nmodel (definition)</h1>" in aliased and "A big model." in aliased
     for document in documents.values():  # no end tag without its start (text is cut at headings)
         for tag in ("div", "table", "section", "dl", "ul"):
             assert len(re.findall(f"<{tag}[ >]", document)) == document.count(f"</{tag}>"), (tag, document)
