@@ -53,6 +53,23 @@ def test_index_chapter_table_matches_toc() -> None:
     assert linked == TOC_FILES[1:], "the chapter table in index.md must list the _toc.yml chapters in order"
 
 
+OUTLINE_WORDS = 1500  # a chapter shorter than this (code blocks and generated tables aside) is an outline
+
+
+def test_chapter_table_says_which_chapters_are_still_being_written() -> None:
+    rows = re.findall(r"^\|\s*\[\]\(([a-z0-9-]+)\.md\)\s*\|\s*(.+?)\s*\|\s*$", source("index"), flags=re.M)
+    assert rows, "the chapter table has rows"
+    wrong = []
+    for name, what in rows:
+        words = len(re.sub(r"```(?!\{glossary\}).*?```", "", source(name), flags=re.S).split())
+        if what.startswith("*Being written") != (words < OUTLINE_WORDS):
+            wrong.append(f"{name}.md ({words} words)")
+    assert wrong == [], f"mark outlines (under {OUTLINE_WORDS} words) as being written, and only them: {wrong}"
+    written = sum(1 for _, what in rows if not what.startswith("*Being written"))
+    number = "one two three four five six seven eight nine ten eleven".split()[written - 2]  # less the glossary
+    assert f"{number} chapters and the glossary are written in full" in source("index"), "the count under the table"
+
+
 def test_every_citation_has_an_entry_and_every_entry_is_cited() -> None:
     cited = set()
     for name in TOC_FILES:
