@@ -106,7 +106,8 @@ def axe_violations(page: Any, rules: list[str] | None = None) -> list[dict[str, 
 
 def pytest_generate_tests(metafunc: Any) -> None:  # noqa: D401 - pytest hook
     if "page_path" in metafunc.fixturenames:
-        chapters = ["", *[f"{name}/" for name in _toc_docs() if name != "index"], "search/", "genindex/", "404.html"]
+        chapters = ["", *[f"{name}/" for name in _toc_docs() if name != "index"]]
+        chapters += ["search/", "genindex/", "404.html", "references/"]
         metafunc.parametrize("page_path", chapters)
 
 
@@ -511,5 +512,14 @@ def test_search_page_without_javascript_says_how_to_search(browser: Any, site: s
         assert "Searching without JavaScript" in page.inner_text("article")
         link = page.locator("article a[href$='llms-full.txt']")
         assert link.is_visible() and link.inner_text() == "the whole book in one text file"
+    finally:
+        ctx.close()
+
+
+def test_the_2023_address_of_a_moved_page_leads_to_its_successor(browser: Any, site: str) -> None:
+    ctx, page, log = open_page(browser, site + "vector-stores/")
+    try:
+        page.wait_for_url("**/vector-db/", timeout=10_000)
+        assert page.locator("h1").first.inner_text().startswith("Vector databases")
     finally:
         ctx.close()
