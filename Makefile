@@ -20,6 +20,8 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found: install Python 3.11 or newer (Debian/Ubuntu: sudo apt-get install python3)"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "make: Python's venv module is missing: on Debian or Ubuntu run 'sudo apt-get install python3-venv'"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -37,7 +39,8 @@ install-dev: $(VENV)/.installed-dev ## Also install the test tools
 
 system-deps: ## Install the Debian packages the browser tests need (chromium, Java for the HTML checker, Node.js)
 	@missing=""; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$${CHROMIUM:-}" ]; then [ -x "$$CHROMIUM" ] || { echo "make: CHROMIUM=$$CHROMIUM is not an executable"; exit 1; }; \
+	else command -v chromium >/dev/null || missing="$$missing chromium"; fi; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
