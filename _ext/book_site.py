@@ -44,7 +44,7 @@ CONDITIONAL_ASSETS = {
 }
 # Sphinx's search scripts: the book searches with Pagefind (_ext/book_search.py), and the search page loads
 # its own script (_static/search.js, a module) from its template, so no page lists any of these.
-SPHINX_SEARCH = {"doctools.js", "sphinx_highlight.js", "language_data.js", "searchtools.js", "search.js"}
+SEARCH_SCRIPTS = {"doctools.js", "sphinx_highlight.js", "language_data.js", "searchtools.js", "search.js"}
 NEVER = re.compile(r"^mystnb\..*\.css$")  # notebook output styles: the book has no notebooks
 # Scripts that extensions add to the pages that need them (add_page_script). Jupyter Book also adds every
 # .js file under _static/ to every page (as html_js_files, priority 800); those copies are dropped, and
@@ -60,7 +60,7 @@ def _name(asset: Any) -> str:
 def keep_asset(name: str, pagename: str, body: str) -> bool:
     if NEVER.match(name):
         return False
-    if name in SPHINX_SEARCH or (pagename == "search" and name == "documentation_options.js"):
+    if name in SEARCH_SCRIPTS or (pagename == "search" and name == "documentation_options.js"):
         return False
     needle = CONDITIONAL_ASSETS.get(name)
     return needle is None or needle in body

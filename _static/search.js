@@ -63,7 +63,6 @@ function render(query, sections, total) {
   list.replaceChildren();
   for (const section of sections) {
     const item = element("li", "book-search-hit");
-    item.dataset.score = section.score.toFixed(2);
     const link = element("a");
     link.href = section.url;
     const where = element("span", "book-search-where");
@@ -107,9 +106,8 @@ async function run(query) {
   const data = await Promise.all(top.map((result) => result.data()));
   if (ticket !== latest) return;
   const terms = stems(query);
-  const sections = top.map((result, i) => section(result, data[i], terms))
-    .map((s, order) => ({ ...s, order }))
-    .sort((a, b) => b.score - a.score || a.order - b.order);
+  // Array sorting is stable, so sections that score alike keep Pagefind's order.
+  const sections = top.map((result, i) => section(result, data[i], terms)).sort((a, b) => b.score - a.score);
   render(query, sections, search.results.length);
 }
 

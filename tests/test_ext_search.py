@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
+from pathlib import Path
 
-from conftest import ROOT, Build
+from conftest import BIN, ROOT, Build, build_real_book, offline_command, offline_env
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import book_search  # noqa: E402
@@ -89,12 +91,8 @@ def test_every_section_of_every_chapter_is_a_search_record(book_site: Build) -> 
         assert sections == records, f"{chapter}: sections without a record: {sorted(sections - records)}"
 
 
-def test_a_second_build_into_the_same_folder_is_clean_and_indexes_every_page(tmp_path) -> None:
+def test_a_second_build_into_the_same_folder_is_clean_and_indexes_every_page(tmp_path: Path) -> None:
     """The live preview and `make build` rebuild into an existing folder, where Sphinx looks for its old index."""
-    import subprocess
-
-    from conftest import BIN, build_real_book, offline_command, offline_env
-
     first = build_real_book(tmp_path)
     assert first.returncode == 0, first.output[-3000:]
     (first.outdir / "glossary" / "index.html").unlink()  # so that one page is out of date, as after an edit
