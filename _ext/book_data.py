@@ -720,7 +720,51 @@ def gguf_quality(datasets: dict[str, Dataset]) -> tuple[str, str]:
     return svg, alt
 
 
+SCHEDULERS = (("static", "static batching", "circle"), ("continuous", "continuous batching", "square"),
+              ("chunked", "continuous + chunked prefill", "triangle"))
+
+
+def batching_sim(datasets: dict[str, Dataset]) -> tuple[str, str]:
+    rows = [r.values for r in datasets["batching-sim"].rows]
+    rates = sorted({r["arrival_rate"] for r in rows})
+    series = []
+    for scheduler, label, marker in SCHEDULERS:
+        points = sorted((r["arrival_rate"], r["slo_met_pct"],
+                         f"{label}, {format_value(r['arrival_rate'])} requests/s: {format_value(r['slo_met_pct'])}% "
+                         f"within SLO, {r['output_tok_s']:,} output tokens/s, p99 TTFT {format_value(r['ttft_p99_s'])} s")
+                        for r in rows if r["scheduler"] == scheduler)
+        if points:
+            series.append(charts.Series(label, points, marker, joined=True))
+    svg = charts.scatter(
+        series,
+        charts.Axis.linear(0, max(rates) * 1.05),
+        charts.Axis.linear(0, 100),
+        x_label="Arrival rate (requests per second)",
+        y_label="Requests within the latency SLO (%)",
+        key_title="Scheduler",
+    )
+
+    def best(scheduler: str) -> dict:
+        return max((r for r in rows if r["scheduler"] == scheduler), key=lambda r: r["output_tok_s"])
+
+    def last_ok(scheduler: str) -> float:
+        ok = [r["arrival_rate"] for r in rows if r["scheduler"] == scheduler and r["slo_met_pct"] >= 90]
+        return max(ok) if ok else 0
+
+    alt = (
+        f"Line chart of the share of requests served within the latency objective against the arrival rate, from "
+        f"{format_value(min(rates))} to {format_value(max(rates))} requests per second, for three schedulers. Static "
+        f"batching keeps under {max(r['slo_met_pct'] for r in rows if r['scheduler'] == 'static'):.0f}% at every rate "
+        f"and peaks at {best('static')['output_tok_s']:,} output tokens per second; continuous batching keeps at least "
+        f"90% up to {format_value(last_ok('continuous'))} requests per second and chunked prefill up to "
+        f"{format_value(last_ok('chunked'))}, with peaks of {best('continuous')['output_tok_s']:,} and "
+        f"{best('chunked')['output_tok_s']:,} tokens per second."
+    )
+    return svg, alt
+
+
 FIGURES = {
+    "batching-sim": (("batching-sim",), batching_sim),
     "releases-by-licence": (("models", "licences"), releases_by_licence),
     "params-vs-date": (("models",), params_vs_date),
     "bandwidth-vs-memory": (("hardware",), bandwidth_vs_memory),

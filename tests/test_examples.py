@@ -13,7 +13,9 @@ sys.path.insert(0, str(ROOT / "examples"))
 
 
 @pytest.mark.parametrize("script, data", [("finetune_memory.py", "finetune-memory.yaml"),
-                                          ("quant_roundtrip.py", "quant-error.yaml")])
+                                          ("quant_roundtrip.py", "quant-error.yaml"),
+                                          ("batching_sim.py", "batching-sim.yaml"),
+                                          ("kv_cache.py", "kv-cache.yaml")])
 def test_generated_data_is_what_the_script_writes(script: str, data: str, tmp_path) -> None:
     """The _data/ files an example generates are committed; the committed copy must be current."""
     out = tmp_path / data
@@ -129,3 +131,92 @@ def test_safetensors_cannot_express_a_call(tmp_path) -> None:
     path.write_bytes(struct.pack("<Q", len(header)) + header + b"\x00\x00")
     with pytest.raises(Exception):
         load_file(str(path))
+
+
+# --- Serving engines -------------------------------------------------------------------------------------------
+
+
+def test_batching_simulation_shows_what_each_scheduler_is_for() -> None:
+    import batching_sim as sim
+
+    assert sim.KV_BYTES_PER_TOKEN == 128 * 1024, "Llama 3.1 8B in BF16: 2 x 32 layers x 8 heads x 128 x 2 bytes"
+    # Decoding one sequence reads all 16 GB of weights: about 6 ms at 80% of 3.35 TB/s, plus the step overhead.
+    assert 0.007 < sim.step_time(0, 1, 1000) < 0.009
+    assert sim.step_time(0, 64, 64_000) < 2 * sim.step_time(0, 1, 1000), "a batch of 64 costs far less than 64 steps"
+    assert sim.step_time(8000, 0, 0) > 5 * sim.step_time(0, 1, 0), "a long prefill is compute-bound"
+    table = {(r["scheduler"], r["arrival_rate"]): r for r in sim.rows()}
+    static, cont, chunked = (max(r["output_tok_s"] for (s, _), r in table.items() if s == name)
+                             for name in ("static", "continuous", "chunked"))
+    assert cont > 2.5 * static, "iteration-level scheduling serves far more than request-level batching"
+    assert table[("static", 5)]["ttft_p50_s"] > 20 * table[("continuous", 5)]["ttft_p50_s"]
+    heavy = max(sim.RATES)
+    assert table[("chunked", heavy)]["itl_p99_ms"] < table[("continuous", heavy)]["itl_p99_ms"] / 2, \
+        "chunked prefill bounds the gap a long prompt causes"
+    assert table[("chunked", 20)]["slo_met_pct"] > table[("continuous", 20)]["slo_met_pct"]
+
+
+def test_continuous_batching_serves_every_request_and_token() -> None:
+    import batching_sim as sim
+
+    for chunked in (False, True):
+        requests = sim.workload(5)[:200]
+        sim.run_iteration_level(requests, chunked=chunked)
+        assert all(len(r.token_times) == r.output for r in requests)
+        assert all(r.token_times == sorted(r.token_times) and r.token_times[0] > r.arrival for r in requests)
+
+
+def test_kv_cache_follows_the_published_layouts() -> None:
+    import kv_cache
+
+    table = {row["name"]: row for row in kv_cache.rows()}
+    assert table["Llama 3.1 8B"]["kib_per_token"] == 128 and table["Llama 3.1 8B"]["gib_at_32k"] == 4
+    assert table["Llama 3.1 70B"]["kib_per_token"] == 320
+    # MLA caches 512 + 64 elements a layer instead of 2 x 128 heads x 128 dims: 70 KB a token over 61 layers.
+    assert table["DeepSeek-V3"]["kib_per_token"] == round(61 * 576 * 2 / 1024, 1)
+    # Sliding-window layers hold at most the window: Gemma 3's 52 local layers cost the same at any length.
+    gemma = next(m for m in kv_cache.MODELS if m.name == "Gemma 3 27B")
+    assert gemma.sequence_bytes(100_000) - gemma.sequence_bytes(50_000) == 50_000 * 10 * 2 * 16 * 128 * 2
+    assert table["Qwen3-Next-80B-A3B"]["sequences_per_80gb"] > 5 * table["Llama 3.1 70B"]["sequences_per_80gb"]
+
+
+def test_stream_latency_times_a_streamed_completion() -> None:
+    """A stand-in OpenAI-compatible server streams five chunks 50 ms apart after a 200 ms 'prefill'."""
+    import http.server
+    import json
+    import threading
+
+    import stream_latency
+
+    class Server(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            assert self.path == "/v1/chat/completions" and body["stream"] is True
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            time.sleep(0.2)
+            chunks = [{"choices": [{"delta": {"role": "assistant"}}]}]  # no text: not a token
+            chunks += [{"choices": [{"delta": {"content": word}}]} for word in ("a", " b", " c", " d", " e")]
+            for i, chunk in enumerate(chunks):
+                if i > 1:
+                    time.sleep(0.05)
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+            self.wfile.write(b"data: [DONE]\n\n")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    import time
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Server)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        t = stream_latency.measure(f"http://127.0.0.1:{server.server_port}/v1", "m", "hi")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert t.chunks == 5
+    assert 0.2 <= t.ttft_s < 0.4
+    assert len(t.gaps_s) == 4 and all(0.04 < g < 0.15 for g in t.gaps_s)
+    assert 0.04 < t.tpot_s < 0.15
