@@ -763,7 +763,50 @@ def batching_sim(datasets: dict[str, Dataset]) -> tuple[str, str]:
     return svg, alt
 
 
+ANN_FAMILIES = (("Flat", "circle"), ("IVF-Flat", "square"), ("HNSW", "triangle"), ("HNSW-SQ8", "circle"),
+                ("IVF-PQ", "square"), ("Binary+rescore", "triangle"))
+
+
+def ann_benchmark(datasets: dict[str, Dataset]) -> tuple[str, str]:
+    rows = [r.values for r in datasets["ann-benchmark"].rows]
+    series = [charts.Series(family, sorted(((r["qps"], r["recall_at_10"],
+                                             f"{r['name']}: recall@10 {r['recall_at_10']:g}, {r['qps']:,} queries/s, "
+                                             f"{r['bytes_per_vector']:,} bytes a vector")
+                                            for r in rows if r["family"] == family), key=lambda p: p[0]),
+                            marker, joined=family != "Flat")
+              for family, marker in ANN_FAMILIES if any(r["family"] == family for r in rows)]
+    qps = [r["qps"] for r in rows]
+    recalls = [r["recall_at_10"] for r in rows]
+    svg = charts.scatter(
+        series,
+        charts.Axis.logarithmic(min(qps), max(qps)),
+        charts.Axis.linear(min(0.5, min(recalls)), 1.0),
+        x_label="Queries per second, one thread (log scale)",
+        y_label="Recall@10",
+        key_title="Index",
+    )
+
+    def fastest(family: str, floor: float) -> dict | None:
+        ok = [r for r in rows if r["family"] == family and r["recall_at_10"] >= floor]
+        return max(ok, key=lambda r: r["qps"]) if ok else None
+
+    flat = next(r for r in rows if r["family"] == "Flat")
+    parts = []
+    for family in ("HNSW", "IVF-Flat", "IVF-PQ", "Binary+rescore"):
+        best = fastest(family, 0.95)
+        if best:
+            parts.append(f"{family} {best['qps']:,} ({best['bytes_per_vector']:,} bytes a vector)")
+    alt = (
+        f"Scatter plot of recall@10 against queries per second for {len(rows)} settings of six index families on "
+        f"synthetic embeddings. Exact search answers {flat['qps']:,} queries per second; the fastest settings with "
+        f"recall of at least 0.95 reach " + ", ".join(parts) + "; every approximate family trades recall for speed "
+        "along its own curve."
+    )
+    return svg, alt
+
+
 FIGURES = {
+    "ann-benchmark": (("ann-benchmark",), ann_benchmark),
     "batching-sim": (("batching-sim",), batching_sim),
     "releases-by-licence": (("models", "licences"), releases_by_licence),
     "params-vs-date": (("models",), params_vs_date),
