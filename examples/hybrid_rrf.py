@@ -51,9 +51,11 @@ def bm25_ranking(query: str, docs: dict[str, str], k1: float = 1.2, b: float = 0
 
 
 def embed(text: str, dim: int = 256) -> np.ndarray:
-    """A stand-in for an embedding model: hashed character trigrams, normalised (deterministic across runs)."""
+    """A stand-in for an embedding model: hashed character trigrams of the words, normalised. Like many real
+    embedding models it carries little signal for codes and numbers, which it drops here."""
     vector = np.zeros(dim)
-    padded = f"  {text.lower()}  "
+    words = " ".join(w for w in tokens(text) if not any(c.isdigit() for c in w))
+    padded = f"  {words}  "
     for i in range(len(padded) - 2):
         vector[sum(map(ord, padded[i:i + 3])) * 2654435761 % dim] += 1.0
     return vector / np.linalg.norm(vector)

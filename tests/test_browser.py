@@ -369,7 +369,8 @@ SEARCH_QUERIES = [
     ("llama 4 licence", ["licences/#custom-model-licences"]),
     ("fair use", ["licences/#fair-use-fair-dealing-and-the-courts"]),
     ("pass@k", ["eval-datasets/#pass-k"]),
-    ("KV cache", ["models/#attention-the-kv-cache-gqa-and-mla"]),
+    ("KV cache", ["models/#attention-the-kv-cache-gqa-and-mla", "mlops-engines/#the-kv-cache-and-paged-attention",
+                  "mlops-engines/#kv-cache-arithmetic-how-many-users-fit", "glossary/#term-KV-cache"]),
     ("contamination", ["eval-datasets/#contamination-gaming-and-how-benchmarks-fight-back"]),
     ("EU AI Act", ["licences/#the-eu-ai-act"]),
     ("Cyber Resilience Act", ["licences/#the-cyber-resilience-act"]),
@@ -388,7 +389,7 @@ SEARCH_QUERIES = [
     ("ONNX Runtime", ["model-formats/#onnx-and-onnx-runtime"]),
     ("TensorRT-LLM", ["model-formats/#tensorrt-engines-and-tensorrt-llm"]),
     ("MLX", ["model-formats/#apple-core-ml-core-ai-and-mlx"]),
-    ("speculative decoding", ["model-formats/#draft-models-and-speculative-decoding"]),
+    ("speculative decoding", ["model-formats/#draft-models-and-speculative-decoding", "mlops-engines/#speculative-decoding"]),
     ("mixture of experts", ["models/#mixture-of-experts-and-the-two-parameter-counts"]),
     ("Qwen", ["models/#qwen-alibaba-the-default-open-family"]),
     ("DeepSeek", ["models/#deepseek-efficiency-as-a-research-programme"]),
@@ -402,7 +403,11 @@ SEARCH_QUERIES = [
     ("malicious model files", ["unaligned-models/#poisoned-and-malicious-model-files"]),
     ("abliteration", ["glossary/#term-Abliteration"]),
     ("gradient checkpointing", ["glossary/#term-Gradient-checkpointing"]),
-    ("vector database", ["vector-db/"]),
+    ("vector database", ["vector-db/", "vector-db/#dedicated-vector-databases",
+                         "vector-db/#vector-search-in-the-database-you-already-run"]),
+    ("paged attention", ["mlops-engines/#the-kv-cache-and-paged-attention", "glossary/#term-Paged-attention"]),
+    ("hybrid search", ["vector-db/#hybrid-search-and-reranking", "glossary/#term-Hybrid-search"]),
+    ("HNSW", ["vector-db/#hierarchical-navigable-small-worlds-hnsw", "glossary/#term-HNSW"]),
 ]
 QUERY_BUDGET_BYTES = 100_000
 

@@ -269,6 +269,8 @@ def test_rrf_fuses_ranks_and_hybrid_search_keeps_both_kinds_of_match(capsys: pyt
     assert fused["x"] == pytest.approx(1 / 61) and list(fused)[0] == "y"
     keyword = hybrid_rrf.bm25_ranking("E-4471", hybrid_rrf.DOCS)
     assert set(keyword) == {"a", "e"}, "BM25 matches the exact code and nothing else"
+    dense = hybrid_rrf.vector_ranking("what does E-4471 mean after a firmware update", hybrid_rrf.DOCS)
+    assert dense[-1] == "e", "the stand-in embedding, like many real ones, misses the code"
     top = [doc for doc, _ in hybrid_rrf.main()[:3]]
     assert "a" in top and "b" in top and "e" in top, "fusion keeps the keyword hit and the paraphrase near the top"
     assert "RRF" in capsys.readouterr().out
