@@ -274,3 +274,137 @@ def test_rrf_fuses_ranks_and_hybrid_search_keeps_both_kinds_of_match(capsys: pyt
     top = [doc for doc, _ in hybrid_rrf.main()[:3]]
     assert "a" in top and "b" in top and "e" in top, "fusion keeps the keyword hit and the paraphrase near the top"
     assert "RRF" in capsys.readouterr().out
+
+
+# --- SDKs: an agent and a RAG pipeline without a framework, against a stand-in OpenAI-compatible server ---------
+
+
+class FakeOpenAI:
+    """A tiny OpenAI-compatible server: /chat/completions asks for the lookup_order tool once, then answers with
+    what the tool returned; /embeddings returns bag-of-words vectors over a fixed vocabulary."""
+
+    VOCAB = ("order", "shipped", "refund", "days", "password", "reset", "carrier", "return", "policy", "email")
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+        import threading
+
+        owner = self
+        self.requests: list[dict] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.requests.append({"path": self.path, **body})
+                reply = owner.embeddings(body) if self.path.endswith("/embeddings") else owner.chat(body)
+                data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def chat(self, body: dict) -> dict:
+        import json
+
+        messages = body["messages"]
+        tool_results = [m for m in messages if m.get("role") == "tool"]
+        if "tools" in body and not tool_results:
+            call = {"id": "call_1", "type": "function",
+                    "function": {"name": "lookup_order", "arguments": json.dumps({"order_id": "A-1001"})}}
+            message = {"role": "assistant", "content": None, "tool_calls": [call]}
+        elif tool_results:
+            message = {"role": "assistant", "content": f"Your order: {tool_results[-1]['content']}"}
+        else:
+            message = {"role": "assistant", "content": "Refunds take 14 days [1]."}
+        return {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+
+    def embeddings(self, body: dict) -> dict:
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        vectors = [[float(text.lower().count(word)) + 0.01 for word in self.VOCAB] for text in texts]
+        return {"data": [{"index": i, "embedding": v} for i, v in enumerate(vectors)]}
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_agent_loop_runs_the_requested_tool_and_returns_its_result() -> None:
+    import agent_loop
+
+    server = FakeOpenAI()
+    try:
+        answer, messages = agent_loop.run_agent(server.url, "m", "Where is my order A-1001?")
+    finally:
+        server.close()
+    assert "shipped" in answer and "DHL" in answer
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool", "assistant"]
+    assert server.requests[0]["tools"][0]["function"]["name"] == "lookup_order", "the tools are offered"
+
+
+def test_agent_loop_refuses_unregistered_tools_and_stops_at_the_step_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import agent_loop
+
+    rogue = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "x", "type": "function", "function": {"name": "delete_everything", "arguments": "{}"}}]}
+    monkeypatch.setattr(agent_loop, "chat", lambda *args, **kwargs: dict(rogue))
+    answer, messages = agent_loop.run_agent("http://unused", "m", "hi", max_steps=3)
+    assert answer.startswith("Stopped")
+    tool_replies = [json.loads(m["content"]) for m in messages if m["role"] == "tool"]
+    assert len(tool_replies) == 3 and all("unknown tool" in r["error"] for r in tool_replies)
+
+
+def test_minimal_rag_retrieves_the_relevant_chunk_and_cites_it() -> None:
+    import minimal_rag
+
+    docs = {
+        "refunds.md": "Our return policy: a refund takes 14 days after the return arrives.",
+        "accounts.md": "To reset a password, use the reset link in the email we send.",
+        "shipping.md": "Every order is shipped by a carrier within two days.",
+    }
+    chunks = [c for name, text in docs.items() for c in minimal_rag.chunk(text, name)]
+    server = FakeOpenAI()
+    try:
+        result = minimal_rag.answer(server.url, "m", "e", chunks, "How many days does a refund take?", k=1)
+    finally:
+        server.close()
+    assert result["sources"] == [("refunds.md", 0)], "the refund chunk is the nearest by cosine similarity"
+    prompt = server.requests[-1]["messages"][1]["content"]
+    assert "[1] (refunds.md)" in prompt and "How many days" in prompt
+    assert "[1]" in result["answer"]
+
+
+def test_chunking_keeps_paragraphs_and_overlaps() -> None:
+    import minimal_rag
+
+    text = "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(10))
+    pieces = minimal_rag.chunk(text, "doc.md", size=800, overlap=100)
+    assert len(pieces) > 2 and all(len(p["text"]) <= 800 + 100 + 400 for p in pieces)
+    assert all(pieces[i]["text"][:50] in pieces[i - 1]["text"][-100:] for i in range(1, len(pieces))), \
+        "each chunk starts with the end of the one before"
+    assert "Paragraph 0" in pieces[0]["text"] and "Paragraph 9" in pieces[-1]["text"], "nothing is dropped"
+
+
+def test_framework_dependency_counts_cover_every_framework_the_script_lists() -> None:
+    """The committed resolution (made with network access) names its date and covers the script's list."""
+    import yaml
+
+    import framework_deps
+
+    text = (ROOT / "_data" / "framework-deps.yaml").read_text(encoding="utf-8")
+    assert "GENERATED by examples/framework_deps.py" in text and "resolved against the package index on" in text
+    rows = yaml.safe_load(text)
+    assert [r["name"] for r in rows] == [name for name, _, _ in framework_deps.FRAMEWORKS]
+    baseline = next(r for r in rows if r["kind"] == "baseline")
+    assert all(r["packages"] >= baseline["packages"] for r in rows), "nothing installs less than the bare client"
+    assert all(r["sources"] == framework_deps.SOURCES for r in rows)
