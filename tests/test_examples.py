@@ -393,6 +393,20 @@ def test_chunking_keeps_paragraphs_and_overlaps() -> None:
     assert all(pieces[i]["text"][:50] in pieces[i - 1]["text"][-100:] for i in range(1, len(pieces))), \
         "each chunk starts with the end of the one before"
     assert "Paragraph 0" in pieces[0]["text"] and "Paragraph 9" in pieces[-1]["text"], "nothing is dropped"
+    long = minimal_rag.chunk("x" * 2000, "long.md", size=800, overlap=100)
+    assert all(len(p["text"]) <= 800 + 100 + 2 for p in long), "a paragraph longer than the chunk size is cut"
+
+
+def test_minimal_rag_embeds_in_batches() -> None:
+    import minimal_rag
+
+    server = FakeOpenAI()
+    try:
+        vectors = minimal_rag.embed(server.url, "e", [f"order {i}" for i in range(10)], batch=4)
+    finally:
+        server.close()
+    assert vectors.shape == (10, len(FakeOpenAI.VOCAB))
+    assert [len(r["input"]) for r in server.requests] == [4, 4, 2], "three requests of at most four texts"
 
 
 def test_framework_dependency_counts_cover_every_framework_the_script_lists() -> None:
