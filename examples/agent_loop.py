@@ -66,8 +66,8 @@ def run_agent(base_url: str, model: str, question: str, max_steps: int = 5) -> t
             else:
                 try:
                     result = TOOLS[name](**json.loads(call["function"]["arguments"] or "{}"))
-                except (TypeError, ValueError) as error:  # malformed arguments go back to the model
-                    result = {"error": str(error)}
+                except Exception as error:  # bad arguments or a failing tool: report it to the model, keep going
+                    result = {"error": f"{type(error).__name__}: {error}"}
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": json.dumps(result)})
     return "Stopped: step limit reached.", messages
 

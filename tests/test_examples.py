@@ -422,3 +422,20 @@ def test_framework_dependency_counts_cover_every_framework_the_script_lists() ->
     baseline = next(r for r in rows if r["kind"] == "baseline")
     assert all(r["packages"] >= baseline["packages"] for r in rows), "nothing installs less than the bare client"
     assert all(r["sources"] == framework_deps.SOURCES for r in rows)
+
+
+def test_agent_loop_reports_a_failing_tool_to_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import agent_loop
+
+    calls = iter([
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "1", "type": "function", "function": {"name": "lookup_order", "arguments": "{\"order_id\": 7}"}}]},
+        {"role": "assistant", "content": "Sorry, that order id is not valid."},
+    ])
+    monkeypatch.setattr(agent_loop, "chat", lambda *args, **kwargs: next(calls))
+    monkeypatch.setattr(agent_loop, "TOOLS", {"lookup_order": lambda order_id: {}[order_id]})  # raises KeyError
+    answer, messages = agent_loop.run_agent("http://unused", "m", "Where is order 7?")
+    assert answer.startswith("Sorry")
+    assert json.loads(messages[3]["content"])["error"].startswith("KeyError")
