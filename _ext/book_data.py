@@ -805,7 +805,42 @@ def ann_benchmark(datasets: dict[str, Dataset]) -> tuple[str, str]:
     return svg, alt
 
 
+FIT_QUANTS = (("Q4_K_M", "Q4_K_M (4.9 bits)", "circle"), ("Q8_0", "Q8_0 (8.5 bits)", "square"),
+              ("F16", "F16 (16 bits)", "triangle"))
+
+
+def memory_fit(datasets: dict[str, Dataset]) -> tuple[str, str]:
+    rows = [r.values for r in datasets["memory-fit"].rows]
+    series = [charts.Series(label, sorted(((r["params_b"], r["total_gb"],
+                                            f"{r['model']}, {quant}: {format_value(r['total_gb'])} GB "
+                                            f"({format_value(r['weights_gb'])} GB weights + "
+                                            f"{format_value(r['kv_32k_gb'])} GB KV cache)")
+                                           for r in rows if r["quant"] == quant), key=lambda p: p[0]), marker)
+              for quant, label, marker in FIT_QUANTS if any(r["quant"] == quant for r in rows)]
+    totals = [r["total_gb"] for r in rows]
+    params = [r["params_b"] for r in rows]
+    svg = charts.scatter(
+        series,
+        charts.Axis.logarithmic(min(params), max(params)),
+        charts.Axis.logarithmic(min(totals), max(totals)),
+        x_label="Parameters (billions, log scale)",
+        y_label="Memory for weights and a 32K-token cache (GB, log scale)",
+        key_title="Quantisation",
+        guides=[(size, f"{size} GB") for size in (16, 32, 64, 128) if min(totals) <= size <= max(totals) * 1.2],
+        notes=[(r["params_b"], r["total_gb"], r["model"]) for r in rows if r["quant"] == "Q4_K_M"],
+    )
+    q4 = sorted((r for r in rows if r["quant"] == "Q4_K_M"), key=lambda r: r["params_b"])
+    alt = (
+        f"Scatter plot of memory needed against parameter count for {len(q4)} models at three quantisations. At "
+        f"Q4_K_M with a 32K-token context, " + ", ".join(f"{r['model']} needs {format_value(r['total_gb'])} GB"
+                                                        for r in q4)
+        + "; Q8_0 needs roughly 1.7 times and F16 about 3 times as much memory for the weights."
+    )
+    return svg, alt
+
+
 FIGURES = {
+    "memory-fit": (("memory-fit",), memory_fit),
     "ann-benchmark": (("ann-benchmark",), ann_benchmark),
     "batching-sim": (("batching-sim",), batching_sim),
     "releases-by-licence": (("models", "licences"), releases_by_licence),

@@ -15,7 +15,8 @@ sys.path.insert(0, str(ROOT / "examples"))
 @pytest.mark.parametrize("script, data", [("finetune_memory.py", "finetune-memory.yaml"),
                                           ("quant_roundtrip.py", "quant-error.yaml"),
                                           ("batching_sim.py", "batching-sim.yaml"),
-                                          ("kv_cache.py", "kv-cache.yaml")])
+                                          ("kv_cache.py", "kv-cache.yaml"),
+                                          ("memory_fit.py", "memory-fit.yaml")])
 def test_generated_data_is_what_the_script_writes(script: str, data: str, tmp_path) -> None:
     """The _data/ files an example generates are committed; the committed copy must be current."""
     out = tmp_path / data
@@ -439,3 +440,22 @@ def test_agent_loop_reports_a_failing_tool_to_the_model(monkeypatch: pytest.Monk
     answer, messages = agent_loop.run_agent("http://unused", "m", "Where is order 7?")
     assert answer.startswith("Sorry")
     assert json.loads(messages[3]["content"])["error"].startswith("KeyError")
+
+
+# --- Desktop apps -----------------------------------------------------------------------------------------------
+
+
+def test_memory_fit_follows_the_gguf_sizes_and_the_kv_layouts() -> None:
+    import memory_fit
+
+    weights, cache = memory_fit.memory_gb("Llama 3.1 8B", "Q4_K_M")
+    assert round(weights, 1) == 4.9, "llama.cpp's table: Llama 3.1 8B at Q4_K_M is 4.9 GB"
+    assert round(memory_fit.memory_gb("Llama 3.1 70B", "Q4_K_M")[0], 0) == 43, "and 70B about 43 GB"
+    assert cache == 32_768 * 128 * 1024 / 1e9, "128 KiB of 16-bit KV cache a token"
+    table = {(r["model"], r["quant"]): r for r in memory_fit.rows()}
+    assert table[("Llama 3.1 8B", "Q4_K_M")]["smallest_machine_gb"] == 16
+    assert table[("Llama 3.1 70B", "Q4_K_M")]["smallest_machine_gb"] == 64
+    for model in memory_fit.PARAMS_B:
+        sizes = [table[(model, q)]["total_gb"] for q in ("Q4_K_M", "Q8_0", "F16")]
+        assert sizes == sorted(sizes), f"{model}: more bits, more memory"
+    assert memory_fit.smallest_machine(10_000) is None, "too big for any listed machine"

@@ -298,9 +298,10 @@ def test_bad_table_options_are_reported(book: FixtureBook, option: str, message:
 
 # --- The real data -------------------------------------------------------------------------------------------
 
-FLOORS = {"models": 80, "engines": 12, "vector-dbs": 12, "desktop-apps": 10, "hardware": 15, "benchmarks": 30,
+FLOORS = {"models": 80, "engines": 20, "vector-dbs": 20, "desktop-apps": 15, "hardware": 15, "benchmarks": 30,
           "licences": 15, "formats": 20, "finetune-tools": 20, "finetune-memory": 9, "gguf-quality": 30,
-          "quant-error": 10}
+          "quant-error": 10, "batching-sim": 15, "kv-cache": 6, "ann-benchmark": 15, "frameworks": 20,
+          "framework-deps": 15, "memory-fit": 15}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -333,7 +334,9 @@ def test_built_site_publishes_every_data_set(book_site: Build) -> None:
 
 @pytest.mark.parametrize("kind, page", [("params-vs-date", "models"), ("releases-by-licence", "models"),
                                          ("bandwidth-vs-memory", "hardware"), ("finetune-memory", "fine-tuning"),
-                                         ("gguf-quality", "model-formats"), ("quant-error", "model-formats")])
+                                         ("gguf-quality", "model-formats"), ("quant-error", "model-formats"),
+                                         ("batching-sim", "mlops-engines"), ("ann-benchmark", "vector-db"),
+                                         ("memory-fit", "desktop-apps")])
 def test_real_figures_render(book_site: Build, kind: str, page: str) -> None:
     html = (book_site.outdir / page / "index.html").read_text(encoding="utf-8")
     assert f'id="fig-{kind}"' in html
