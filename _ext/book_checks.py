@@ -138,6 +138,27 @@ def check_links(text: str) -> list[tuple[int, str]]:
     return problems
 
 
+CITE_KEY_RE = re.compile(r"^[A-Za-z0-9_:.+-]+$")
+
+
+def check_citation_keys(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """Find ``{cite}`` roles whose keys are malformed (a stray brace, a space, an empty key): sphinxcontrib-bibtex
+    would stop with a traceback on them. Return the text with each such role neutralised, so that the strict build
+    fails on the located warning instead, and the problems."""
+    problems: list[tuple[int, str]] = []
+
+    def neutralise(match: re.Match[str]) -> str:
+        bad = [key.strip() for key in match.group(1).split(",") if not CITE_KEY_RE.match(key.strip())]
+        if not bad:
+            return match.group(0)
+        line = text.count("\n", 0, match.start()) + 1
+        problems.append((line, f"malformed citation key {bad[0]!r} in {match.group(0)}: keys are letters, digits and "
+                               "'_:.-+', separated by commas"))
+        return "(malformed citation)"
+
+    return CITE_RE.sub(neutralise, text), problems
+
+
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     path = Path(app.env.doc2path(docname))
     try:
@@ -147,6 +168,9 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     text = source[0]
     for line, message in check_links(text):
         warn_at(message, shown, line, "link")
+    source[0], problems = check_citation_keys(text)
+    for line, message in problems:
+        warn_at(message, shown, line, "cite")
     if docname in app.config.book_unchecked_docs or path.suffix != ".md":
         return
     for line, message in check_chapter_source(path, text):

@@ -37,6 +37,10 @@ BAD_INPUTS = {
         _replace("chapter.md", "{cite}`doe2024thing`", "{cite}`doe2024thing` and {cite}`nobody2020none`"),
         [r"chapter\.md:6", r"nobody2020none"],
     ),
+    "malformed cite key (a stray brace)": (
+        _replace("chapter.md", "{cite}`doe2024thing`", "{cite}`doe2024thing}`"),
+        [r"chapter\.md:6", r"malformed citation key 'doe2024thing\}'"],
+    ),
     "TL;DR bullet with more than three citations": (
         _replace("chapter.md", "- A claim {cite}`doe2024thing`.", "- A claim {cite}`doe2024thing,doe2024thing,doe2024thing,doe2024thing`."),
         [r"chapter\.md:6", r"a TL;DR bullet cites at most 3 sources \(this one cites 4\)"],
