@@ -806,7 +806,7 @@ def ann_benchmark(datasets: dict[str, Dataset]) -> tuple[str, str]:
 
 
 FIT_QUANTS = (("Q4_K_M", "Q4_K_M (4.9 bits)", "circle"), ("Q8_0", "Q8_0 (8.5 bits)", "square"),
-              ("F16", "F16 (16 bits)", "triangle"))
+              ("F16", "F16 (16 bits)", "triangle"), ("MXFP4", "MXFP4 as published (gpt-oss)", "circle"))
 
 
 def memory_fit(datasets: dict[str, Dataset]) -> tuple[str, str]:
@@ -827,12 +827,12 @@ def memory_fit(datasets: dict[str, Dataset]) -> tuple[str, str]:
         y_label="Memory for weights and a 32K-token cache (GB, log scale)",
         key_title="Quantisation",
         guides=[(size, f"{size} GB") for size in (16, 32, 64, 128) if min(totals) <= size <= max(totals) * 1.2],
-        notes=[(r["params_b"], r["total_gb"], r["model"]) for r in rows if r["quant"] == "Q4_K_M"],
+        notes=[(r["params_b"], r["total_gb"], r["model"]) for r in rows if r["quant"] in ("Q4_K_M", "MXFP4")],
     )
-    q4 = sorted((r for r in rows if r["quant"] == "Q4_K_M"), key=lambda r: r["params_b"])
+    q4 = sorted((r for r in rows if r["quant"] in ("Q4_K_M", "MXFP4")), key=lambda r: r["params_b"])
     alt = (
-        f"Scatter plot of memory needed against parameter count for {len(q4)} models at three quantisations. At "
-        f"Q4_K_M with a 32K-token context, " + ", ".join(f"{r['model']} needs {format_value(r['total_gb'])} GB"
+        f"Scatter plot of memory needed against parameter count for {len(q4)} models at up to three quantisations. At "
+        f"Q4_K_M (gpt-oss in its native MXFP4) with a 32K-token context, " + ", ".join(f"{r['model']} needs {format_value(r['total_gb'])} GB"
                                                         for r in q4)
         + "; Q8_0 needs roughly 1.7 times and F16 about 3 times as much memory for the weights."
     )

@@ -6,7 +6,7 @@ quantisation it computes
     memory = parameters x bits per weight / 8  +  KV cache for the context  (+ the fixed state of windowed layers)
 
 with bits per weight as llama.cpp's quantisation table measures them on Llama 3.1 8B (Q4_K_M 4.8944, Q8_0 8.5008,
-F16 16.0005, scales included) and the KV cache from the model's published attention layout in 16-bit precision
+F16 16.0005, scales included), except for gpt-oss, which is run in its native MXFP4 at the published file size, and the KV cache from the model's published attention layout in 16-bit precision
 (the same layouts as ``kv_cache.py``). It then names the smallest common memory size that holds the model with
 ``HEADROOM_GB`` to spare for the operating system, the app and the runtime's buffers, an assumption of this book,
 not a measured figure. On a discrete GPU the memory is the card's; on Apple silicon and other unified-memory machines
@@ -29,6 +29,9 @@ CONTEXT = 32_768
 HEADROOM_GB = 4.0
 MACHINES_GB = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 512)
 BITS = {"Q4_K_M": 4.8944, "Q8_0": 8.5008, "F16": 16.0005}
+# gpt-oss ships its expert weights in MXFP4 and is run as published, not re-quantised: its GGUF files weigh what
+# llama.cpp's DGX Spark benchmark lists (GiB), so those sizes replace the bits-per-weight formula for these models.
+NATIVE_GIB = {"gpt-oss-20b": ("MXFP4", 11.27), "gpt-oss-120b": ("MXFP4", 59.02)}
 
 # Total parameters in billions, as the book's models data records them.
 PARAMS_B = {
@@ -44,7 +47,7 @@ EXTRA_LAYOUTS = (
     Layout("gpt-oss-20b", "GQA; 12 of 24 layers use a 128-token window", full_layers=12, kv_heads=8, head_dim=64,
            window_layers=12, window=128, sources=("openai2025gptossrepo", "nvidia2026megatronbridgegptoss")),
 )
-SOURCES = ["ggml2026quantizereadme", "meta2024llamamodelssku", "qwen2025qwen332bcard", "gdm2025gemmalib",
+SOURCES = ["ggml2026quantizereadme", "ggml2025dgxsparkbench", "meta2024llamamodelssku", "qwen2025qwen332bcard", "gdm2025gemmalib",
            "openai2025gptossrepo", "qwen2025qwen3nextcard"]
 
 
@@ -52,9 +55,16 @@ def layouts() -> dict[str, Layout]:
     return {layout.name: layout for layout in (*LAYOUTS, *EXTRA_LAYOUTS)}
 
 
+def quants(model: str) -> tuple[str, ...]:
+    return (NATIVE_GIB[model][0],) if model in NATIVE_GIB else tuple(BITS)
+
+
 def memory_gb(model: str, quant: str, context: int = CONTEXT) -> tuple[float, float]:
     """(weights, KV cache) in GB (10^9 bytes) for ``model`` quantised as ``quant`` with ``context`` tokens."""
-    weights = PARAMS_B[model] * 1e9 * BITS[quant] / 8 / 1e9
+    if model in NATIVE_GIB:
+        weights = NATIVE_GIB[model][1] * 2**30 / 1e9
+    else:
+        weights = PARAMS_B[model] * 1e9 * BITS[quant] / 8 / 1e9
     cache = layouts()[model].sequence_bytes(context) / 1e9
     return weights, cache
 
@@ -66,7 +76,7 @@ def smallest_machine(total_gb: float) -> int | None:
 def rows() -> list[dict[str, object]]:
     table = []
     for model in PARAMS_B:
-        for quant in BITS:
+        for quant in quants(model):
             weights, cache = memory_gb(model, quant)
             total = weights + cache
             table.append({
