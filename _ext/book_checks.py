@@ -159,6 +159,31 @@ def check_citation_keys(text: str) -> tuple[str, list[tuple[int, str]]]:
     return CITE_RE.sub(neutralise, text), problems
 
 
+def check_glossary_aliases(text: str) -> list[tuple[int, str]]:
+    """In a ``{glossary}`` block, terms and aliases sit at column 0 and the definition is indented. An alias indented
+    by mistake silently becomes the first words of the definition (and ``{term}`` links to it fail elsewhere), so a
+    definition whose first line is a few words followed by more definition is reported."""
+    problems: list[tuple[int, str]] = []
+    lines = text.split("\n")
+    inside = False
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("```{glossary}"):
+            inside = True
+            continue
+        if inside and line.startswith("```"):
+            inside = False
+        if not inside or not line.strip() or line.startswith((" ", ":")):
+            continue
+        body = number  # index of the first line after this term line, 0-based
+        if body < len(lines) and lines[body].startswith("  ") and lines[body].strip():
+            first = lines[body].strip()
+            following = lines[body + 1] if body + 1 < len(lines) else ""
+            if len(first.split()) <= 3 and not first.endswith((".", ":", ";")) and following.startswith("  "):
+                problems.append((body + 1, f"'{first}' is indented into the definition of '{line.strip()}': an alias "
+                                           "goes at column 0 under the term, and the definition starts on the next line"))
+    return problems
+
+
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     path = Path(app.env.doc2path(docname))
     try:
@@ -171,6 +196,8 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0], problems = check_citation_keys(text)
     for line, message in problems:
         warn_at(message, shown, line, "cite")
+    for line, message in check_glossary_aliases(text):
+        warn_at(message, shown, line, "glossary")
     if docname in app.config.book_unchecked_docs or path.suffix != ".md":
         return
     for line, message in check_chapter_source(path, text):

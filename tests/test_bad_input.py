@@ -76,6 +76,10 @@ BAD_INPUTS = {
         _replace("chapter.md", "{term}`Token`", "{term}`Tokenizer`"),
         [r"chapter\.md:11", r"(?i)term not in glossary: .tokenizer."],
     ),
+    "glossary alias indented into its definition": (
+        _replace("glossary.md", "Token\n  A unit of text.\n", "Token\n  Subword\n  A unit of text.\n"),
+        [r"glossary\.md:7", r"'Subword' is indented into the definition of 'Token'"],
+    ),
     "chapter missing from _toc.yml": (
         _add("extra.md", GOOD_CHAPTER),
         [r"extra\.md", r"not listed in _toc\.yml"],

@@ -16,7 +16,8 @@ sys.path.insert(0, str(ROOT / "examples"))
                                           ("quant_roundtrip.py", "quant-error.yaml"),
                                           ("batching_sim.py", "batching-sim.yaml"),
                                           ("kv_cache.py", "kv-cache.yaml"),
-                                          ("memory_fit.py", "memory-fit.yaml")])
+                                          ("memory_fit.py", "memory-fit.yaml"),
+                                          ("decode_ceiling.py", "decode-ceiling.yaml")])
 def test_generated_data_is_what_the_script_writes(script: str, data: str, tmp_path) -> None:
     """The _data/ files an example generates are committed; the committed copy must be current."""
     out = tmp_path / data
@@ -463,3 +464,24 @@ def test_memory_fit_follows_the_gguf_sizes_and_the_kv_layouts() -> None:
     assert memory_fit.quants("gpt-oss-120b") == ("MXFP4",), "gpt-oss is run as published, in MXFP4"
     assert round(table[("gpt-oss-120b", "MXFP4")]["weights_gb"]) == 63, "59.02 GiB file, in GB"
     assert memory_fit.smallest_machine(10_000) is None, "too big for any listed machine"
+
+
+# --- Hardware ---------------------------------------------------------------------------------------------------
+
+
+def test_decode_ceiling_is_bandwidth_over_bytes_and_bounds_published_speeds() -> None:
+    import decode_ceiling as dc
+
+    table = {row["name"]: row for row in dc.rows()}
+    spark = table["NVIDIA DGX Spark (GB10)"]
+    assert spark["dense_70b_q4"] == round(273 / (70 * 4.8944 / 8)), "273 GB/s over 42.8 GB of Q4_K_M weights"
+    assert spark["dense_70b_q4"] < spark["dense_8b_q4"], "more bytes a token, fewer tokens a second"
+    assert table["NVIDIA GeForce RTX 5090"]["dense_70b_q4"] is None, "42.8 GB does not fit in 32 GB"
+    assert table["NVIDIA H100 SXM"]["moe_120b_mxfp4"] > table["NVIDIA H100 SXM"]["dense_70b_q4"], \
+        "a mixture-of-experts model reads only its active parameters"
+    bandwidths = [row["bandwidth_gbs"] for row in dc.rows()]
+    assert bandwidths == sorted(bandwidths, reverse=True)
+    # The check against the world: every published single-stream speed stays under its ceiling, at 50-70% of it.
+    for what, limit, measured, share in dc.efficiency():
+        assert measured < limit, f"{what}: faster than memory bandwidth allows, so the formula or data is wrong"
+        assert 0.5 < share < 0.7, f"{what}: {share:.0%} of the ceiling"
