@@ -583,15 +583,14 @@ def bandwidth_vs_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
     ]
     vendors = sorted({p[2] for p in points})
     x_axis = charts.Axis.logarithmic(min(p[0] for p in points), max(p[0] for p in points))
-    y_axis = charts.Axis.linear(0, max(p[1] for p in points) / 1000 * 1.05)
-    y_axis.high = max(y_axis.high, y_axis.ticks[-1])
+    y_axis = charts.Axis.logarithmic(min(p[1] for p in points) / 1000, max(p[1] for p in points) / 1000)
     svg = charts.scatter(
         [charts.Series(vendor, [(p[0], p[1] / 1000, f"{p[3]}: {format_value(p[0])} GB, {format_value(p[1])} GB/s")
                                 for p in points if p[2] == vendor]) for vendor in vendors],
         x_axis,
         y_axis,
         x_label="Memory per accelerator (GB, log scale)",
-        y_label="Memory bandwidth (TB/s)",
+        y_label="Memory bandwidth (TB/s, log scale)",
         key_title="Vendor",
         notes=[(p[0], p[1] / 1000, p[3]) for p in sorted(points, key=lambda p: (-p[1], p[3]))],
     )
