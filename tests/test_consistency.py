@@ -147,3 +147,17 @@ def test_citation_cff_is_valid() -> None:
     if "preferred-citation" in cff:
         assert cff["preferred-citation"]["type"] in ("book", "generic")
         assert cff["preferred-citation"]["title"] == cff["title"]
+
+
+def test_glossary_entries_stay_short() -> None:
+    """Glossary definitions are about 70 words at most (citations aside); longer ones belong in a chapter."""
+    text = source("glossary")
+    block = text[text.index("```{glossary}"):]
+    block = block[: block.index("\n```\n")]
+    long = []
+    for terms, body in re.findall(r"\n((?:[^ \n:].*\n)+)((?:  .*\n?)+)", block):
+        words = len(re.sub(r"\{cite\}`[^`]*`", "", body).split())
+        if words > 76:
+            long.append(f"{terms.splitlines()[0]} ({words} words)")
+    assert len(re.findall(r"\n\n[^ \n:]", block)) > 150, "the pattern finds the entries"
+    assert long == [], f"shorten these glossary entries: {long}"
