@@ -535,3 +535,35 @@ def test_the_2023_address_of_a_moved_page_leads_to_its_successor(browser: Any, s
         assert page.locator("h1").first.inner_text().startswith("Vector databases")
     finally:
         ctx.close()
+
+
+
+def smallest_font(svg: str) -> float:
+    sizes = [float(s) for s in re.findall(r'font-size[=:]\s*"?([0-9.]+)', svg)]
+    return min(sizes)
+
+
+def test_drawn_figures_are_readable_on_a_phone(browser: Any, site: str) -> None:
+    """At 360 px wide, every drawn figure's smallest label renders at 10 CSS px or more (scrolling sideways if
+    need be), where scaling the figure to the screen would shrink it to about 5 px."""
+    checked = 0
+    for figure in sorted((ROOT / "_static" / "figures").glob("*.svg")):
+        chapter = next(md.stem for md in sorted(ROOT.glob("*.md")) if f"_static/figures/{figure.name}" in
+                       md.read_text(encoding="utf-8"))
+        svg = figure.read_text(encoding="utf-8")
+        view_width = float(re.search(r'viewBox="[0-9.]+ [0-9.]+ ([0-9.]+)', svg).group(1))
+        ctx, page, log = open_page(browser, site + f"{chapter}/", viewport={"width": 360, "height": 780},
+                                   is_mobile=True)
+        try:
+            image = page.locator(f'figure img[src$="{figure.name}"]').first
+            image.scroll_into_view_if_needed()
+            page.wait_for_function("(i) => i.complete && i.naturalWidth > 0", arg=image.element_handle())
+            width = image.evaluate("(i) => i.getBoundingClientRect().width")
+            rendered = smallest_font(svg) * width / view_width
+            assert rendered >= 10, f"{figure.name}: smallest label {rendered:.1f} px on a 360 px screen"
+            caption = page.locator(f'figure:has(img[src$="{figure.name}"]) figcaption').first
+            assert caption.evaluate("(c) => c.getBoundingClientRect().width") <= 360, "the caption wraps to the screen"
+            checked += 1
+        finally:
+            ctx.close()
+    assert checked >= 8
