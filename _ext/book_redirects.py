@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from html import escape
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,10 @@ def write_moved_pages(app: Sphinx, exception: Exception | None) -> None:
         target.write_text(MOVED.format(title=title, canonical=base + uri, relative=relative), encoding="utf-8")
 
 
+# A chapter skeleton shown as an example (the formatting guide's ````md blocks) is not a chapter's own section.
+EXAMPLE_BLOCK_RE = re.compile(r"^(`{4,}).*?^\1\s*$", flags=re.S | re.M)
+
+
 def references_page(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
     """The 2023 edition's /references/: where each chapter's references are now."""
     if app.builder.name not in ("html", "dirhtml"):
@@ -59,7 +64,7 @@ def references_page(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
     env = app.env
     chapters = [
         name for name in env.found_docs
-        if "\n## References\n" in Path(env.doc2path(name)).read_text(encoding="utf-8")
+        if "\n## References\n" in EXAMPLE_BLOCK_RE.sub("", Path(env.doc2path(name)).read_text(encoding="utf-8"))
     ]
     order = {name: i for i, name in enumerate(env.toctree_includes.get(env.config.root_doc, []))}
     chapters.sort(key=lambda name: order.get(name, len(order)))

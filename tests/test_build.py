@@ -127,3 +127,48 @@ def test_every_citation_label_reads_as_author_and_year(book_site: Build) -> None
                 bad.append(f"{html.parent.name}: {label}")
     assert seen > 1000, "the book's citations were found"
     assert bad == [], bad[:10]
+
+
+HREF_RE = re.compile(r'<a\b[^>]*?\shref="([^"]*)"')
+ID_RE = re.compile(r'\sid="([^"]+)"')
+SITE_PREFIX = "/state-of-open-source-ai/"
+
+
+def test_every_internal_link_reaches_a_page_and_an_element(book_site: Build) -> None:
+    """Site-wide integrity: every link from one page of the built site to another (or within a page), with or
+    without a #fragment, resolves to a file that exists and, for a fragment, to an element id on that page."""
+    import html as html_lib
+    from urllib.parse import unquote, urlsplit
+
+    out = book_site.outdir
+    pages = {path: path.read_text(encoding="utf-8") for path in out.rglob("*.html")}
+    ids = {path: set(ID_RE.findall(text)) for path, text in pages.items()}
+    broken, checked = [], 0
+    for path, text in pages.items():
+        for href in HREF_RE.findall(text):
+            href = html_lib.unescape(href)
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
+                continue
+            if parts.path.startswith(SITE_PREFIX):
+                target = out / unquote(parts.path[len(SITE_PREFIX):])
+            elif parts.path.startswith("/"):
+                broken.append(f"{path.relative_to(out)}: {href} (absolute path outside the site)")
+                continue
+            else:
+                target = (path.parent / unquote(parts.path)) if parts.path else path
+            if target.is_dir() or not target.suffix:
+                target = target / "index.html"
+            target = target.resolve()
+            checked += 1
+            if not target.is_file():
+                broken.append(f"{path.relative_to(out)}: {href} (no such file)")
+            elif parts.fragment and target.suffix == ".html":
+                wanted = unquote(parts.fragment)
+                known = ids.get(target)
+                if known is None:
+                    known = set(ID_RE.findall(target.read_text(encoding="utf-8")))
+                if wanted not in known and wanted != "top":
+                    broken.append(f"{path.relative_to(out)}: {href} (no element with id '{wanted}')")
+    assert checked > 3000, f"only {checked} internal links found: is the pattern still right?"
+    assert broken == [], f"{len(broken)} broken internal links, for example: {broken[:10]}"
