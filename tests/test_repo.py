@@ -110,3 +110,26 @@ def test_make_conf_gives_a_conf_py_that_loads_every_extension(tmp_path: Path) ->
     result = subprocess.run([sys.executable, "-c", check, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "sys.path.insert(0, os.path.abspath(\"_ext\"))" in (tmp_path / "conf.py").read_text()
+
+
+# The theme's own script that _static/scripts/furo.js replaces, as it was when the override was last reviewed.
+FURO_REVIEWED = ("2025.12.19", "0df6012bf9183882fc314d1eeaa66fe7705e8694cf27351c4be1f5dc32e9fe6f")
+
+
+def test_the_furo_script_override_is_reviewed_against_the_installed_theme() -> None:
+    """_static/scripts/furo.js replaces furo's script of the same name. When an upgrade changes furo's script,
+    this fails, so that someone compares the two before the override silently drops a new feature or fix."""
+    import hashlib
+    import importlib.metadata
+
+    import furo
+
+    theirs = Path(furo.__file__).parent / "theme" / "furo" / "static" / "scripts" / "furo.js"
+    digest = hashlib.sha256(theirs.read_bytes()).hexdigest()
+    version = importlib.metadata.version("furo")
+    assert (ROOT / "_static" / "scripts" / "furo.js").is_file()
+    assert "_static/scripts/furo.js" in (ROOT / "_config.yml").read_text(encoding="utf-8"), "named next to html_theme"
+    assert (version, digest) == FURO_REVIEWED, (
+        f"furo {version} ships a different furo.js: compare it with _static/scripts/furo.js, port what changed, "
+        f"then set FURO_REVIEWED = ({version!r}, {digest!r})"
+    )
