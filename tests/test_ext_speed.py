@@ -87,3 +87,30 @@ def test_plain_text_skips_the_latex_decoder_with_the_same_result() -> None:
         for decode in (book_speed._original_from_latex, book_speed.from_latex):
             with pytest.raises(PybtexSyntaxError):
                 decode(Text, broken)
+
+
+def test_each_patch_group_steps_aside_on_a_version_it_was_not_written_for() -> None:
+    """A patch of private code is applied only on the version it was written for; on any other it is skipped
+    with one warning naming the package, so an upgrade makes the build slower, never different."""
+    import book_speed
+
+    groups = book_speed._patches()
+    originals = {(owner, name): owner.__dict__[name] for patches in groups.values() for owner, name, _ in patches}
+    try:
+        skipped = book_speed.enable(installed=lambda package: "0.0.1")
+        assert skipped == list(groups), "every group steps aside on an unknown version"
+        for (owner, name), original in originals.items():
+            assert owner.__dict__[name] is original, f"{owner.__name__}.{name} was patched anyway"
+        newer = {"sphinx": "99.0"}
+        skipped = book_speed.enable(installed=lambda p: newer.get(p, book_speed.PATCHED_FOR[p]))
+        assert skipped == ["sphinx"], "only the group whose package changed steps aside"
+        assert bibtex_domain_method("get_formatted_entries") is book_speed.get_formatted_entries
+    finally:
+        for (owner, name), original in originals.items():
+            setattr(owner, name, original)
+
+
+def bibtex_domain_method(name: str):
+    from sphinxcontrib.bibtex import domain
+
+    return domain.BibtexDomain.__dict__[name]
