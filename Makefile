@@ -49,8 +49,15 @@ system-deps: ## Install the Debian packages the browser tests need (chromium, Ja
 	fi
 	@if [ ! -d node_modules/axe-core ] || [ ! -d node_modules/vnu-jar ]; then npm ci --no-audit --no-fund --loglevel=error; fi
 
+# Sphinx rebuilds only the pages whose sources changed; after an edit to the extensions, templates, data schemas or
+# configuration every page may change, so the next build rebuilds them all instead of serving stale pages.
+MACHINE := _ext _templates _data/schemas _config.yml
 build: install ## Build the book strictly into _build/dirhtml (no network needed)
-	$(BIN)/jupyter-book build . --builder dirhtml $(STRICT)
+	@all=""; stamp="$(BUILD)/.machine-stamp"; \
+	if [ -d "$(SITE)" ] && { [ ! -f "$$stamp" ] || [ -n "$$(find $(MACHINE) -newer "$$stamp" -print -quit)" ]; }; then \
+	  all="--all"; echo "make: extensions, templates, data schemas or _config.yml changed since the last build: rebuilding every page"; fi; \
+	$(BIN)/jupyter-book build . --builder dirhtml $(STRICT) $$all; \
+	touch "$$stamp"
 
 serve: build ## Build, then serve the book at http://127.0.0.1:8000
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
