@@ -52,7 +52,10 @@ def test_no_email_addresses_published(book_site: Build) -> None:
 def test_root_has_only_the_designed_files() -> None:
     allowed = {"_config.yml", "_toc.yml", "references.bib", "requirements.txt", "requirements.in",
                "requirements-dev.txt", "requirements-dev.in", "README.md", "CONTRIBUTING.md", "LICENCE.md",
-               "CITATION.cff", "Makefile", "pytest.ini", "package.json", "package-lock.json", ".gitignore"}
+               "CITATION.cff", "Makefile", "pytest.ini", "package.json", "package-lock.json", ".gitignore",
+               # the usual dotfiles of a repository and its editors' and tools' settings
+               ".gitattributes", ".editorconfig", ".pre-commit-config.yaml", ".codespellrc", ".yamllint",
+               ".yamllint.yml", ".python-version"}
     tracked = {p.name for p in ROOT.iterdir() if p.is_file()} - {"conf.py"}
     stray = {name for name in tracked if name not in allowed and not name.endswith(".md")}
     assert stray == set()
