@@ -196,14 +196,32 @@ def polish_html(text: str) -> str:
     return PRE_RE.sub('<pre tabindex="0"', text)
 
 
+def unmatched_fixes(texts: Iterator[str] | list[str]) -> list[str]:
+    """The string-level fixes in HTML_FIXES that match nothing in the pages, fixed or not: after a theme upgrade
+    such a fix silently stops working, so the build names it."""
+    waiting = {old: new for old, new in HTML_FIXES}
+    for text in texts:
+        for old, new in list(waiting.items()):
+            if old in text or new in text:
+                del waiting[old]
+        if not waiting:
+            break
+    return list(waiting)
+
+
 def polish_site(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    texts = []
     for path in Path(app.outdir).rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         fixed = polish_html(text)
         if fixed != text:
             path.write_text(fixed, encoding="utf-8")
+        texts.append(fixed)
+    for old in unmatched_fixes(texts):
+        logger.warning(f"book_site: the HTML fix for {old[:60]!r} matched no page: the theme's markup has changed; "
+                       "update or remove it in HTML_FIXES (_ext/book_site.py)", type="book", subtype="html")
 
 
 # --- Exports ----------------------------------------------------------------------------------------------
