@@ -17,3 +17,4 @@ def test_a_theme_fix_that_matches_nothing_is_named() -> None:
     assert book_site.unmatched_fixes([book_site.polish_html(page)]) == [], "pages already fixed count as matched"
     upgraded = page.replace('<aside class="sidebar-drawer">', '<aside class="sidebar-drawer new">')
     assert book_site.unmatched_fixes([upgraded]) == ['<aside class="sidebar-drawer">']
+    assert book_site.unmatched_fixes([upgraded], theme="alabaster") == [], "furo's fixes are checked under furo only"
