@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -439,7 +440,8 @@ def enable(installed: Any = _installed) -> list[str]:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value("book_speedups", True, "env", types=[bool])
+    # BOOK_SPEEDUPS=0 in the environment switches them off (tests compare the whole book with and without)
+    app.add_config_value("book_speedups", os.environ.get("BOOK_SPEEDUPS", "1") != "0", "env", types=[bool])
     app.add_post_transform(FreezeBibliographies)
     app.connect("config-inited", lambda app, config: enable() if config.book_speedups else None)
     app.connect("builder-inited", lambda app: collect_less_often() if app.config.book_speedups else None)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOOD_CHAPTER, ROOT, FixtureBook
+from conftest import GOOD_CHAPTER, ROOT, Build, FixtureBook, build_real_book
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import book_speed  # noqa: E402
@@ -114,3 +114,16 @@ def bibtex_domain_method(name: str):
     from sphinxcontrib.bibtex import domain
 
     return domain.BibtexDomain.__dict__[name]
+
+
+def test_the_whole_book_is_identical_with_and_without_speedups(book_site: Build, tmp_path: Path) -> None:
+    """The real book, built again with every speed-up switched off (BOOK_SPEEDUPS=0), gives the same HTML on every
+    page: the patches make the build faster, never different. No difference is accepted."""
+    plain = build_real_book(tmp_path / "plain", BOOK_SPEEDUPS="0")
+    assert plain.returncode == 0, plain.output[-3000:]
+    fast_pages = sorted(p.relative_to(book_site.outdir) for p in book_site.outdir.rglob("*.html"))
+    plain_pages = sorted(p.relative_to(plain.outdir) for p in plain.outdir.rglob("*.html"))
+    assert fast_pages == plain_pages and len(fast_pages) > 15
+    different = [str(page) for page in fast_pages
+                 if (book_site.outdir / page).read_bytes() != (plain.outdir / page).read_bytes()]
+    assert different == [], f"pages that differ with the speed-ups on: {different}"
