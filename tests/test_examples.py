@@ -487,3 +487,22 @@ def test_decode_ceiling_is_bandwidth_over_bytes_and_bounds_published_speeds() ->
         assert measured < limit, f"{what}: faster than memory bandwidth allows, so the formula or data is wrong"
         if "gpt-oss" not in what:
             assert 0.5 < share < 0.7, f"{what}: {share:.0%} of the ceiling"
+
+
+def test_eval_stats_error_bars_and_paired_comparison() -> None:
+    import eval_stats as es
+
+    # 200 items at 80% accuracy: +/- 5.5 points, the figure the evaluation chapter quotes.
+    assert round(100 * es.half_width(0.8, 200), 1) == 5.5
+    assert es.half_width(0.8, 800) < es.half_width(0.8, 200) / 1.9, "four times the items halve the interval"
+    # More disagreement between the models means more items to see the same gap.
+    assert es.items_for_gap(0.05, 0.10) < es.items_for_gap(0.05, 0.30)
+    with pytest.raises(ValueError):
+        es.items_for_gap(0.2, 0.1)
+    a, b = es.simulate()
+    mean, se = es.paired(a, b)
+    assert mean > 0 and mean - es.Z95 * se > 0, "the paired test sees B's lead"
+    assert es.Z95 * es.unpaired_se(a, b) > mean, "an unpaired comparison of the same scores would not"
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "eval_stats.py")],
+                            capture_output=True, text=True, check=True)
+    assert "200 items: +/- 5.5 points" in result.stdout and "paired difference +4.7" in result.stdout
