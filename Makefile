@@ -14,7 +14,7 @@ PORT   ?= 8000
 # Strict by default: warnings are errors, nitpicky references, and every problem reported in one run.
 STRICT := -W -n --keep-going
 
-.PHONY: help install install-dev system-deps build serve live conf test test-fast linkcheck bench lock clean
+.PHONY: help install install-dev system-deps build serve live conf test test-fast linkcheck linkcheck-changed bench lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -78,8 +78,12 @@ test: install-dev system-deps ## Run every test (build, consistency, bad input, 
 test-fast: install-dev ## Run the tests that need no browser
 	$(BIN)/python -m pytest -m "not browser"
 
-linkcheck: install ## Check every external link (needs the network; CI runs it on pull requests)
+linkcheck: install ## Check every external link (needs the network; CI reports it on pull requests, weekly on main)
 	$(BIN)/jupyter-book build . --builder linkcheck $(STRICT)
+
+BASE ?= origin/main
+linkcheck-changed: install ## Check only the external links this branch adds against BASE (blocking on pull requests)
+	$(BIN)/python .ci/changed_links.py --base $(BASE)
 
 bench: install-dev system-deps ## Measure build time, live-rebuild time, data-layer cost, page weight
 	$(BIN)/python _bench/run.py

@@ -56,6 +56,27 @@ def test_linkcheck_runs_on_every_pull_request_and_weekly() -> None:
     assert "make linkcheck" in (ROOT / ".github" / "workflows" / "linkcheck.yml").read_text()
 
 
+def test_linkcheck_has_two_speeds_and_one_standing_issue() -> None:
+    """On a pull request, added links block and the full check reports; weekly, one issue is kept up to date."""
+    jobs = load_workflow(ROOT / ".github" / "workflows" / "linkcheck.yml")["jobs"]
+    changed = jobs["changed-links"]
+    assert "pull_request" in changed["if"] and not changed.get("continue-on-error")
+    run = "\n".join(step.get("run", "") for step in changed["steps"])
+    assert "make linkcheck-changed" in run and "linkcheck-changed" in make_targets()
+    assert any("GITHUB_TOKEN" in step.get("env", {}) for step in changed["steps"]), "GitHub requests carry the token"
+    assert "pull_request" in str(jobs["linkcheck"]["continue-on-error"]), "the full check reports, not blocks, on PRs"
+    report = "\n".join(step.get("run", "") for step in jobs["report"]["steps"])
+    assert "gh issue list" in report and "gh issue comment" in report and "gh issue close" in report
+
+
+def test_every_workflow_job_has_a_timeout() -> None:
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        for name, job in load_workflow(path)["jobs"].items():
+            if "uses" in job:
+                continue  # a call to a reusable workflow; the called workflow's own jobs carry the timeouts
+            assert isinstance(job.get("timeout-minutes"), int), f"{path.name}: job {name} has no timeout"
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".github" / "workflows" / "ci.yml").read_text()
     assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(), flags=re.M)
@@ -64,6 +85,15 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_deploy_publishes_dirhtml_to_pages() -> None:
     text = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
     assert "_build/dirhtml" in text and "actions/deploy-pages@" in text
+
+
+def test_deploy_publishes_only_what_passed_ci() -> None:
+    """Pages are published by a job of the CI workflow that needs the tests, on pushes to main only."""
+    deploy = load_workflow(ROOT / ".github" / "workflows" / "deploy.yml")
+    assert set(deploy["on"]) == {"workflow_call", "workflow_dispatch"}, "no trigger of its own on push"
+    job = load_workflow(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]["deploy"]
+    assert job["needs"] == "test" and job["uses"] == "./.github/workflows/deploy.yml"
+    assert "github.event_name == 'push'" in job["if"] and "refs/heads/main" in job["if"]
 
 
 def test_readme_opens_with_the_two_commands() -> None:
