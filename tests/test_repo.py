@@ -163,3 +163,16 @@ def test_the_furo_script_override_is_reviewed_against_the_installed_theme() -> N
         f"furo {version} ships a different furo.js: compare it with _static/scripts/furo.js, port what changed, "
         f"then set FURO_REVIEWED = ({version!r}, {digest!r})"
     )
+
+
+def test_dependabot_updates_actions_and_lock_files_grouped_with_a_cooldown() -> None:
+    import yaml
+
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    updates = {entry["package-ecosystem"]: entry for entry in config["updates"]}
+    assert set(updates) == {"github-actions", "pip"}
+    for ecosystem, entry in updates.items():
+        assert entry["directory"] == "/" and entry["schedule"]["interval"] == "weekly", ecosystem
+        assert entry["cooldown"]["default-days"] >= 3, f"{ecosystem}: new releases wait before they are proposed"
+        assert entry["groups"] and all(group["patterns"] == ["*"] for group in entry["groups"].values()), ecosystem
