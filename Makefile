@@ -50,14 +50,18 @@ system-deps: ## Install the Debian packages the browser tests need (chromium, Ja
 	@if [ ! -d node_modules/axe-core ] || [ ! -d node_modules/vnu-jar ]; then npm ci --no-audit --no-fund --loglevel=error; fi
 
 # Sphinx rebuilds only the pages whose sources changed; after an edit to the extensions, templates, data schemas or
-# configuration every page may change, so the next build rebuilds them all instead of serving stale pages.
+# configuration every page may change, so the next build rebuilds them all instead of serving stale pages. After a
+# failed build Sphinx has already saved its environment and would call the next build a success without
+# re-reading anything; a marker left by the failure makes that next build rebuild every page instead.
 MACHINE := _ext _templates _data/schemas _config.yml
 build: install ## Build the book strictly into _build/dirhtml (no network needed)
-	@all=""; stamp="$(BUILD)/.machine-stamp"; \
+	@all=""; stamp="$(BUILD)/.machine-stamp"; failed="$(BUILD)/.failed"; \
 	if [ -d "$(SITE)" ] && { [ ! -f "$$stamp" ] || [ -n "$$(find $(MACHINE) -newer "$$stamp" -print -quit)" ]; }; then \
 	  all="--all"; echo "make: extensions, templates, data schemas or _config.yml changed since the last build: rebuilding every page"; fi; \
+	if [ -f "$$failed" ]; then all="--all"; echo "make: the last build failed: rebuilding every page, so its warnings are reported again"; fi; \
+	mkdir -p "$(BUILD)"; touch "$$failed"; \
 	$(BIN)/jupyter-book build . --builder dirhtml $(STRICT) $$all; \
-	touch "$$stamp"
+	rm -f "$$failed"; touch "$$stamp"
 
 serve: build ## Build, then serve the book at http://127.0.0.1:8000
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop)"

@@ -176,3 +176,34 @@ def test_dependabot_updates_actions_and_lock_files_grouped_with_a_cooldown() -> 
         assert entry["directory"] == "/" and entry["schedule"]["interval"] == "weekly", ecosystem
         assert entry["cooldown"]["default-days"] >= 3, f"{ecosystem}: new releases wait before they are proposed"
         assert entry["groups"] and all(group["patterns"] == ["*"] for group in entry["groups"].values()), ecosystem
+
+
+def test_make_build_reports_a_failed_build_again_until_it_is_fixed(tmp_path: Path) -> None:
+    """Sphinx saves its environment before it reports warnings, so after a failed strict build a second
+    `make build` used to find nothing out of date and call the book a success. It must fail again."""
+    import os
+    import shutil
+
+    shutil.copy2(ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copy2(ROOT / "requirements.txt", tmp_path / "requirements.txt")  # keeps its time: no pip install
+    (tmp_path / "_config.yml").write_text('title: T\nauthor: A\nexecute:\n  execute_notebooks: "off"\n')
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: other\n")
+    (tmp_path / "index.md").write_text("# T\n\nSee [the other page](missing.md).\n")
+    (tmp_path / "other.md").write_text("# Other\n\nText.\n")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+    def make_build() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["make", "-C", str(tmp_path), "build", f"VENV={ROOT / '.venv'}"],
+                              capture_output=True, text=True, env=env)
+
+    first = make_build()
+    assert first.returncode != 0 and "missing" in first.stdout + first.stderr, first.stdout[-2000:]
+    second = make_build()
+    assert second.returncode != 0, "a second build after a failure must not pass without reading anything"
+    assert "the last build failed" in second.stdout and "missing" in second.stdout + second.stderr
+    (tmp_path / "index.md").write_text("# T\n\nSee [the other page](other.md).\n")
+    fixed = make_build()
+    assert fixed.returncode == 0, fixed.stdout[-2000:] + fixed.stderr[-2000:]
+    assert not (tmp_path / "_build" / ".failed").exists()
+    again = make_build()
+    assert again.returncode == 0 and "the last build failed" not in again.stdout
