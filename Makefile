@@ -73,7 +73,7 @@ conf: install ## Write conf.py from _config.yml (for sphinx-autobuild and other 
 	$(BIN)/python -c 'import pathlib; p = pathlib.Path("conf.py"); p.write_text("import os, sys\nsys.path.insert(0, os.path.abspath(\"_ext\"))\n" + p.read_text())'
 
 live: conf ## Live preview: rebuild on save and reload the browser, at http://127.0.0.1:8000
-	$(BIN)/sphinx-autobuild . $(BUILD)/live -b dirhtml --host $(HOST) --port $(PORT) \
+	$(BIN)/python _ext/book_live.py . $(BUILD)/live -b dirhtml --host $(HOST) --port $(PORT) \
 	  --ignore "$(BUILD)/*" --ignore ".venv/*" --ignore "tests/*" --ignore "node_modules/*" --ignore "conf.py"
 
 test: install-dev system-deps ## Run every test (build, consistency, bad input, extensions, browser)

@@ -1,0 +1,111 @@
+"""The live preview (`make live`, _ext/book_live.py) reloads the page through a forwarded port, as in a Codespace,
+and a second start on the same port does not start a second server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import BIN, ROOT, FixtureBook, offline_env
+from sitetools import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+
+# A plain TCP forwarder, as a Codespace's port forwarding is to the browser: another address, same server.
+FORWARDER = """
+import asyncio, sys
+listen, target = int(sys.argv[1]), int(sys.argv[2])
+async def pipe(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+async def handle(reader, writer):
+    up_reader, up_writer = await asyncio.open_connection("127.0.0.1", target)
+    await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", listen)
+    async with server:
+        await server.serve_forever()
+asyncio.run(main())
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost only
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"nothing answered at {url} within {seconds} s")
+
+
+def launch(book: Path, out: Path, port: int) -> list[str]:
+    return [str(BIN / "python"), str(ROOT / "_ext" / "book_live.py"), str(book), str(out), "-b", "dirhtml",
+            "--host", "127.0.0.1", "--port", str(port), "--ignore", f"{out}/*"]
+
+
+def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    book = FixtureBook(tmp_path / "book")
+    book.write()
+    out = tmp_path / "live"
+    port, forwarded = free_port(), free_port()
+    env = offline_env()
+    server = subprocess.Popen(launch(book.path, out, port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, env=env)
+    forwarder = subprocess.Popen([sys.executable, "-c", FORWARDER, str(forwarded), str(port)])
+    try:
+        wait_for(f"http://127.0.0.1:{port}/chapter/")
+
+        second = subprocess.run(launch(book.path, out, port), capture_output=True, text=True, env=env, timeout=60)
+        assert second.returncode == 0 and "already serving" in second.stdout, second.stdout + second.stderr
+
+        sockets: list[str] = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page: Any = browser.new_page()
+            page.on("websocket", lambda ws: sockets.append(ws.url))
+            page.goto(f"http://127.0.0.1:{forwarded}/chapter/")
+            page.wait_for_timeout(1500)
+            assert sockets and all(f":{forwarded}/websocket-reload" in url for url in sockets), (
+                f"the reload socket must use the address the page came from, not the server's: {sockets}")
+
+            chapter = book.path / "chapter.md"
+            chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA sentence added while previewing.\n",
+                               encoding="utf-8")
+            page.wait_for_function("document.body.innerText.includes('A sentence added while previewing')",
+                                   timeout=90_000)
+            browser.close()
+    finally:
+        forwarder.kill()
+        forwarder.wait()
+        server.terminate()
+        try:
+            server.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
+    assert os.path.isdir(out)
