@@ -17,7 +17,8 @@ sys.path.insert(0, str(ROOT / "examples"))
                                           ("batching_sim.py", "batching-sim.yaml"),
                                           ("kv_cache.py", "kv-cache.yaml"),
                                           ("memory_fit.py", "memory-fit.yaml"),
-                                          ("decode_ceiling.py", "decode-ceiling.yaml")])
+                                          ("decode_ceiling.py", "decode-ceiling.yaml"),
+                                          ("moe_sizing.py", "moe-sizing.yaml")])
 def test_generated_data_is_what_the_script_writes(script: str, data: str, tmp_path) -> None:
     """The _data/ files an example generates are committed; the committed copy must be current."""
     out = tmp_path / data
@@ -464,6 +465,25 @@ def test_memory_fit_follows_the_gguf_sizes_and_the_kv_layouts() -> None:
     assert memory_fit.quants("gpt-oss-120b") == ("MXFP4",), "gpt-oss is run as published, in MXFP4"
     assert round(table[("gpt-oss-120b", "MXFP4")]["weights_gb"]) == 63, "59.02 GiB file, in GB"
     assert memory_fit.smallest_machine(10_000) is None, "too big for any listed machine"
+
+
+def test_moe_sizing_follows_the_data_and_the_formulas() -> None:
+    import moe_sizing
+
+    table = {row["name"]: row for row in moe_sizing.rows()}
+    assert set(table) == set(moe_sizing.MODELS), "every listed model is in models.yaml with both parameter counts"
+    v4 = table["DeepSeek-V4-Pro"]
+    assert (v4["total_b"], v4["active_b"]) == (1600, 49), "read from models.yaml"
+    assert v4["fp8_gb"] == 1600 and v4["nvfp4_gb"] == 900, "1.6T parameters: 1,600 GB at 8 bits, 900 GB at 4.5"
+    assert v4["h200_fp8"] == 16, "1,600 GB over 141 GB x 0.85 is 14 H200s, rounded up to 16"
+    assert v4["b300_nvfp4"] == 4 and not v4["fits_512gb_nvfp4"]
+    assert moe_sizing.accelerators(100, 141) == 1 and moe_sizing.accelerators(120, 141) == 2
+    assert moe_sizing.accelerators(239, 141) == 2 and moe_sizing.accelerators(241, 141) == 4
+    for row in table.values():
+        for key in ("h200_fp8", "b300_nvfp4"):
+            assert row[key] & (row[key] - 1) == 0, "a power of two"
+        assert row["read_per_token_gb"] < row["nvfp4_gb"], "a token reads only the active experts"
+        assert row["fits_512gb_nvfp4"] == (row["nvfp4_gb"] <= 512 * 0.85 + 0.5)
 
 
 # --- Hardware ---------------------------------------------------------------------------------------------------
