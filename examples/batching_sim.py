@@ -36,13 +36,13 @@ Run ``python examples/batching_sim.py`` to print the table, or ``--write PATH`` 
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
+
+import datafile
 
 AS_OF = "2026-12-02"
 SOURCES = ["yu2022orca", "kwon2023paged", "agrawal2024sarathiserve", "dubey2024llama3", "zhong2024distserve"]
@@ -209,14 +209,7 @@ def to_yaml(table: list[dict[str, float | int | str]]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", type=Path, help="write the YAML data file here")
-    args = parser.parse_args(argv)
-    table = rows()
-    if args.write:
-        args.write.write_text(to_yaml(table), encoding="utf-8")
-        return 0
+def show(table: list[dict[str, float | int | str]]) -> None:
     print(f"KV cache holds {KV_BUDGET_TOKENS:,} tokens; one decode step at batch 1 takes "
           f"{1000 * step_time(0, 1, 1000):.1f} ms")
     header = f"{'scheduler':<12}{'req/s':>6}{'tok/s':>8}{'TTFT p50':>10}{'TTFT p99':>10}{'TPOT':>8}{'ITL p99':>9}{'SLO %':>7}"
@@ -224,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     for row in table:
         print(f"{row['scheduler']:<12}{row['arrival_rate']:>6}{row['output_tok_s']:>8}{row['ttft_p50_s']:>10}"
               f"{row['ttft_p99_s']:>10}{row['tpot_median_ms']:>8}{row['itl_p99_ms']:>9}{row['slo_met_pct']:>7}")
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return datafile.cli(__doc__, rows, to_yaml, show, argv)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,14 @@ and the result is committed with its date and Python version; the tests check th
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import datafile
 
 AS_OF = "2026-12-02"
 
@@ -89,17 +90,13 @@ def to_yaml(table: list[dict[str, object]]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", type=Path, help="write the YAML data file here")
-    args = parser.parse_args(argv)
-    table = rows()
-    if args.write:
-        args.write.write_text(to_yaml(table), encoding="utf-8")
-        return 0
+def show(table: list[dict[str, object]]) -> None:
     for row in table:
         print(f"{row['name']:<28}{row['version']:>12}{row['packages']:>6}")
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return datafile.cli(__doc__, rows, to_yaml, show, argv)
 
 
 if __name__ == "__main__":
