@@ -8,7 +8,7 @@ computes
     accelerators needed    = weights / (memory per accelerator x (1 - RESERVE)), rounded up to a power of two
     read per token (GB)    = active parameters x bits per weight / 8
 
-at 8 bits (FP8, as most of these models are published) and at 4.5 bits (NVFP4: 4-bit values with an FP8 scale per
+at 8 bits (FP8, the precision most of these models are served at; some, like gpt-oss, are published in 4 bits) and at 4.5 bits (NVFP4: 4-bit values with an FP8 scale per
 block of 16). ``RESERVE`` is the share of memory kept free for the KV cache, activations and the runtime, an
 assumption of this book (long contexts and many concurrent users need more). Counts are rounded up to a power of
 two because tensor- and expert-parallel groups usually are. The last column says whether one machine with 512 GB of
