@@ -127,3 +127,26 @@ def test_the_whole_book_is_identical_with_and_without_speedups(book_site: Build,
     different = [str(page) for page in fast_pages
                  if (book_site.outdir / page).read_bytes() != (plain.outdir / page).read_bytes()]
     assert different == [], f"pages that differ with the speed-ups on: {different}"
+
+
+def test_background_formatting_gives_the_same_texts() -> None:
+    """The forked process formats every entry of the book's bibliography exactly as this process would, and
+    hands each text to the entry object it was formatted from."""
+    import pybtex.plugin
+    from pybtex.database import parse_file
+
+    import book_citations
+
+    pybtex.plugin.register_plugin("pybtex.style.labels", "authoryear", book_citations.AuthorYearLabelStyle)
+    pybtex.plugin.register_plugin("pybtex.style.formatting", "book", book_citations.BookStyle)
+    entries = parse_file(str(ROOT / "references.bib")).entries
+    book_speed._texts.clear()
+    book_speed._BackgroundFormatting(entries, ["book"]).collect()
+    style = pybtex.plugin.find_plugin("pybtex.style.formatting", "book")()
+    assert len(book_speed._texts) == len(entries)
+    for key, entry in entries.items():
+        formatted_from, text = book_speed._texts["book", key]
+        assert formatted_from is entry
+        here = style.format_entry("", entry).text
+        assert (repr(text), text) == (repr(here), here), key
+    book_speed._texts.clear()
