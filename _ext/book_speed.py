@@ -2,7 +2,8 @@
 
 Profiling a clean build (``python -m cProfile -m sphinx ...``) showed these hot spots, all independent of
 what the book contains; each grows with the number of citations, entries or chapters. The first six are in
-sphinxcontrib-bibtex and pybtex, the next two in Sphinx, the last in Python's garbage collector:
+sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then one in docutils and the last in Python's garbage
+collector:
 
 * pybtex looks plugins up through ``importlib.metadata`` entry points on every call, and
   sphinxcontrib-bibtex asks for the same plain-text backend once per citation: about 25 ms each time, over
@@ -29,6 +30,10 @@ sphinxcontrib-bibtex and pybtex, the next two in Sphinx, the last in Python's ga
   a long chapter), and figure numbering unpickles every document once more, only to read it.
   Both are given shared read-only copies instead: the document as read, while Sphinx still holds it for
   writing, or else one unpickled copy per pickle.
+* docutils' ``SmartQuotes`` transform runs its tokenizer over every block of text and replaces every text node
+  of the document with an equal copy. Blocks with no quote, backtick, double dash, ellipsis, backslash,
+  null escape or ampersand come out as they went in, so they are skipped, and only changed text nodes are
+  replaced.
 * Python's cyclic garbage collector spent about a fifth of the build rescanning every object (each docutils
   node points to its parent, so doctrees are full of cycles). ``gc.freeze()`` once the extensions are set up
   leaves the modules and Sphinx's own objects out of later scans, and rarer older-generation collections
@@ -51,6 +56,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import docutils.nodes
+import docutils.transforms.universal
+import docutils.utils as docutils_utils
+from docutils.utils import smartquotes
 import pybtex.plugin
 import pybtex.richtext
 from pybtex.database import Entry
@@ -83,6 +91,7 @@ _original_resolve_xref = bibtex_domain.BibtexDomain.resolve_xref
 _original_bibliography_transform_run = bibtex_transforms.BibliographyTransform.run
 _original_resolve_numref_xref = StandardDomain._resolve_numref_xref
 _original_assign_figure_numbers = TocTreeCollector.assign_figure_numbers
+_original_smart_quotes_apply = docutils.transforms.universal.SmartQuotes.apply
 
 
 @functools.lru_cache(maxsize=None)
@@ -416,6 +425,61 @@ class FreezeBibliographies(SphinxPostTransform):
                 node.replace_self(docutils.nodes.raw("", write(node), format="html"))
 
 
+# What any of SmartQuotes' actions could change in a text, or the escapes it reads: quotes, backticks, dashes,
+# ellipses, backslash and null escapes, and entities (its escapes are restored from "&#92;" and the like).
+_SMARTQUOTES_ACTIVE = re.compile(r"""["'`\\\x00&]|--|\.\.\.|\. \. \.""")
+
+
+def smart_quotes_apply(self: Any) -> None:
+    """docutils 0.21's ``SmartQuotes.apply`` (which Sphinx's ``SphinxSmartQuotes`` calls), skipping the blocks of
+    text that hold nothing it would change, and replacing only the text nodes that it did change (it replaced
+    every text node of the document with an equal copy)."""
+    smart_quotes = self.document.settings.setdefault("smart_quotes", False)
+    if not smart_quotes:
+        return
+    try:
+        alternative = smart_quotes.startswith("alt")
+    except AttributeError:
+        alternative = False
+
+    document_language = self.document.settings.language_code
+    lc_smartquotes = self.document.settings.smartquotes_locales
+    if lc_smartquotes:
+        smartquotes.smartchars.quotes.update(dict(lc_smartquotes))
+    may_skip = self.smartquotes_action != "-1"  # "stupefy" changes other characters too
+
+    for node in self.document.findall(docutils.nodes.TextElement):
+        if isinstance(node, self.nodes_to_skip):
+            continue
+        if isinstance(node.parent, docutils.nodes.TextElement):
+            continue
+        txtnodes = [txtnode for txtnode in node.findall(docutils.nodes.Text)
+                    if not isinstance(txtnode.parent, docutils.nodes.option_string)]
+        lang = node.get_language_code(document_language)
+        if alternative:
+            if "-x-altquot" in lang:
+                lang = lang.replace("-x-altquot", "")
+            else:
+                lang += "-x-altquot"
+        for tag in docutils_utils.normalize_language_tag(lang):
+            if tag in smartquotes.smartchars.quotes:
+                lang = tag
+                break
+        else:
+            if lang not in self.unsupported_languages:
+                self.document.reporter.warning('No smart quotes defined for language "%s".' % lang, base_node=node)
+            self.unsupported_languages.add(lang)
+            lang = ""
+        if may_skip and not _SMARTQUOTES_ACTIVE.search("".join(txtnodes)):
+            continue  # every text would come out as it went in
+        teacher = smartquotes.educate_tokens(self.get_tokens(txtnodes), attr=self.smartquotes_action, language=lang)
+        for txtnode, newtext in zip(txtnodes, teacher):
+            if newtext != txtnode:
+                txtnode.parent.replace(txtnode, docutils.nodes.Text(newtext))
+
+    self.unsupported_languages.clear()
+
+
 _read_only_doctrees: dict[str, tuple[bytes | None, Any]] = {}
 
 
@@ -471,7 +535,7 @@ def collect_less_often() -> None:
 # it (pinned in requirements.txt). On any other version the group steps aside with one warning: the build is
 # then slower, never different. After an upgrade, compare the replaced methods with the new release, re-run
 # tests/test_ext_speed.py (output identical with and without), and update the version here.
-PATCHED_FOR = {"pybtex": "0.26.1", "sphinxcontrib-bibtex": "2.7.0", "sphinx": "7.4.7"}
+PATCHED_FOR = {"pybtex": "0.26.1", "sphinxcontrib-bibtex": "2.7.0", "sphinx": "7.4.7", "docutils": "0.21.2"}
 
 
 def _installed(package: str) -> str:
@@ -497,6 +561,9 @@ def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
         "sphinx": [
             (StandardDomain, "_resolve_numref_xref", _resolve_numref_xref),
             (TocTreeCollector, "assign_figure_numbers", assign_figure_numbers),
+        ],
+        "docutils": [
+            (docutils.transforms.universal.SmartQuotes, "apply", smart_quotes_apply),
         ],
     }
 

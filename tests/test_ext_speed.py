@@ -46,7 +46,9 @@ def build(path: Path, speedups: bool) -> dict[str, str]:
     book.files["chapter.md"] = GOOD_CHAPTER.replace("A claim {cite}`doe2024thing`", "Claims {cite}`doe2024thing,roe2023other`")
     book.files["second.md"] = GOOD_CHAPTER.replace(
         "A claim {cite}`doe2024thing`", "More {cite}`roe2023other` and {cite:t}`poe2025third`, as {numref}`tbl-one` shows"
-    ).replace("## Background", TABLE + "\n## Background")
+    ).replace("## Background", TABLE + "\n## Background").replace(
+        "Some text with", "It's \"quoted\" -- and so on... A plain block.\n\nA block with nothing to educate.\n\nSome text with"
+    )
     book.files["_toc.yml"] += "  - file: second\n"
     result = book.build()
     assert result.returncode == 0, result.output
@@ -61,6 +63,7 @@ def test_output_is_identical_with_and_without_speedups(tmp_path: Path) -> None:
     assert "A third page" in fast["second"]
     assert "GPT–style models, 50% faster" in fast["second"], "LaTeX in a title still decoded"
     assert "Table 1" in fast["second"], "numref resolved"
+    assert "It’s “quoted” – and so on…" in fast["second"], "smart quotes, dashes and ellipses still applied"
 
 
 def test_plain_text_skips_the_latex_decoder_with_the_same_result() -> None:
