@@ -181,7 +181,9 @@ def test_findall_visits_what_docutils_visits_even_when_the_tree_changes() -> Non
         return seen
 
     calls = [{}, {"condition": nodes.Text}, {"condition": nodes.inline}, {"condition": nodes.TextElement},
-             {"condition": lambda n: isinstance(n, nodes.paragraph)}, {"include_self": False},
+             {"condition": lambda n: isinstance(n, nodes.paragraph)},
+             {"condition": lambda n: isinstance(n, (nodes.inline, nodes.reference, nodes.title, nodes.Text))},
+             {"include_self": False},
              {"condition": nodes.paragraph, "siblings": True}, {"ascend": True}, {"descend": False}]
     for call in calls:
         for mutate in (False, True):
