@@ -6,7 +6,8 @@ its title, its chapter's title and its anchor as Pagefind metadata, and Pagefind
 ``pagefind-bin`` wheel, run offline) indexes them into ``pagefind/`` in the output. So every result is a
 section, ranked as a section, and a query fetches only the text of the sections it shows. The pages a
 reader loads are not changed: chapter pages gain no bytes and no requests, and only the search page loads
-the engine (``_static/search.js``); the index arrives in chunks as a reader searches.
+the engine (``_static/search.js``); the index arrives in chunks as a reader searches. In a full build
+Pagefind starts as soon as the last chapter is written and runs while Sphinx finishes the site (``EarlyIndex``).
 
 What the documents change, and why:
 
@@ -131,44 +132,137 @@ def pagefind_command() -> list[str]:
     return [sys.executable, "-m", "pagefind"]
 
 
-def write_index(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or app.builder.name not in ("html", "dirhtml"):
+def built_page(app: Sphinx, docname: str) -> Path:
+    uri = app.builder.get_target_uri(docname)  # "licences/" (dirhtml) or "licences.html"
+    return Path(app.outdir) / (uri + "index.html" if uri.endswith("/") or not uri else uri)
+
+
+def write_documents(folder: Path, documents: list[tuple[str, str]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, (_, document) in enumerate(documents):
+        (folder / f"{number:04d}.html").write_text(document, encoding="utf-8")
+
+
+def pagefind(scratch: str, bundle: Path) -> tuple[list[str], subprocess.Popen[str]]:
+    """Start Pagefind on the section documents in ``scratch``, writing the bundle to ``bundle``."""
+    shutil.rmtree(bundle, ignore_errors=True)
+    command = [
+        *pagefind_command(), "--site", scratch, "--output-path", str(bundle), "--force-language", "en", "--quiet"
+    ]
+    return command, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+class EarlyIndex:
+    """Pagefind started while Sphinx finishes the site, rather than after it.
+
+    Pagefind takes about a second, and nothing else waits for it. So each page to index is made into its
+    section documents as soon as Sphinx has written it (from its HTML as book_site's ``polish_html`` will
+    leave it, which is what the finished page holds), and Pagefind starts, in its own process, once the last
+    of them is written: it runs while Sphinx writes the index, search and 404 pages and copies the static
+    files, and while the other build-finished handlers run. ``write_index`` then waits for it. A build that
+    writes only some pages (an incremental one) leaves this unused and indexes every page at the end."""
+
+    def __init__(self, app: Sphinx) -> None:
+        self.app = app
+        self.scratch: str | None = None
+        self.waiting: set[str] | None = None
+        self.pages = self.sections = 0
+        self.failed = False
+        self.command: list[str] = []
+        self.process: subprocess.Popen[str] | None = None
+        self.started = 0.0
+
+    def page_written(self, pagename: str) -> None:
+        if self.failed or self.process is not None:
+            return
+        if self.waiting is None:
+            self.waiting = {d for d in self.app.env.found_docs if d not in SKIP_PAGES}
+            self.scratch = tempfile.mkdtemp(prefix="book-search-")
+        if pagename not in self.waiting:
+            return
+        from book_site import polish_html  # the pages are polished when the build has finished
+
+        built = built_page(self.app, pagename)
+        page = "" if pagename == "index" else self.app.builder.get_target_uri(pagename)
+        documents = section_documents(polish_html(built.read_text(encoding="utf-8")), page) if built.exists() else []
+        if not documents:
+            self.failed = True  # write_index indexes every page again, and reports what is wrong
+            return
+        write_documents(Path(self.scratch) / (pagename or "index"), documents)
+        self.pages += 1
+        self.sections += len(documents)
+        self.waiting.discard(pagename)
+        if not self.waiting:
+            self.started = time.perf_counter()
+            self.command, self.process = pagefind(self.scratch, Path(self.app.outdir) / BUNDLE)
+
+    def close(self) -> None:
+        if self.process is not None and self.process.returncode is None:  # write_index did not wait for it
+            self.process.kill()
+            self.process.communicate()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def index_pages_as_written(app: Sphinx) -> None:
+    builder = app.builder
+    if builder.format != "html" or builder.name not in ("html", "dirhtml"):
         return
-    outdir = Path(app.outdir)
-    start = time.perf_counter()
+    early = app.book_search_early = EarlyIndex(app)  # type: ignore[attr-defined]
+    handle_page = builder.handle_page
+
+    def handle_page_and_index(pagename: str, *args: Any, **kwargs: Any) -> None:
+        handle_page(pagename, *args, **kwargs)
+        early.page_written(pagename)
+
+    builder.handle_page = handle_page_and_index  # type: ignore[method-assign]
+
+
+def write_index(app: Sphinx, exception: Exception | None) -> None:
+    early: EarlyIndex | None = getattr(app, "book_search_early", None)
+    try:
+        if exception is not None or app.builder.format != "html" or app.builder.name not in ("html", "dirhtml"):
+            return
+        if early is not None and early.process is not None:
+            start = early.started
+            command, process, pages, sections = early.command, early.process, early.pages, early.sections
+            stdout, stderr = process.communicate()
+        else:
+            start = time.perf_counter()
+            command, process, stdout, stderr, pages, sections = index_every_page(app)
+        bundle = Path(app.outdir) / BUNDLE
+        if process.returncode != 0 or not (bundle / "pagefind.js").exists():
+            raise ExtensionError(f"search index: Pagefind failed ({' '.join(command)}):\n{stdout}{stderr}")
+        for pattern in UNUSED_BUNDLE_FILES:
+            for path in bundle.glob(pattern):
+                path.unlink()
+        seconds = time.perf_counter() - start
+        logger.info(f"search index: {sections} sections of {pages} pages indexed by Pagefind in {seconds:.2f} s")
+    finally:
+        if early is not None:
+            early.close()
+
+
+def index_every_page(app: Sphinx) -> tuple[list[str], subprocess.Popen[str], str, str, int, int]:
+    """Every page's section documents, from the pages as written, then Pagefind on them."""
     pages = sections = 0
     with tempfile.TemporaryDirectory(prefix="book-search-") as scratch:
         for docname in sorted(app.env.found_docs):
             if docname in SKIP_PAGES:
                 continue
-            uri = app.builder.get_target_uri(docname)  # "licences/" (dirhtml) or "licences.html"
-            built = outdir / (uri + "index.html" if uri.endswith("/") or not uri else uri)
+            built = built_page(app, docname)
             if not built.exists():
                 raise ExtensionError(f"search index: {built} was not written (page {docname!r})")
+            uri = app.builder.get_target_uri(docname)
             documents = section_documents(built.read_text(encoding="utf-8"), "" if docname == "index" else uri)
             if not documents:
                 raise ExtensionError(f"search index: no <article> with headings in {built}; has the theme changed?")
-            folder = Path(scratch) / (docname or "index")
-            folder.mkdir(parents=True, exist_ok=True)
-            for number, (_, document) in enumerate(documents):
-                (folder / f"{number:04d}.html").write_text(document, encoding="utf-8")
+            write_documents(Path(scratch) / (docname or "index"), documents)
             pages += 1
             sections += len(documents)
-        bundle = outdir / BUNDLE
-        shutil.rmtree(bundle, ignore_errors=True)
-        command = [
-            *pagefind_command(), "--site", scratch, "--output-path", str(bundle), "--force-language", "en", "--quiet"
-        ]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0 or not (bundle / "pagefind.js").exists():
-            raise ExtensionError(
-                f"search index: Pagefind failed ({' '.join(command)}):\n{result.stdout}{result.stderr}"
-            )
-    for pattern in UNUSED_BUNDLE_FILES:
-        for path in bundle.glob(pattern):
-            path.unlink()
-    seconds = time.perf_counter() - start
-    logger.info(f"search index: {sections} sections of {pages} pages indexed by Pagefind in {seconds:.2f} s")
+        command, process = pagefind(scratch, Path(app.outdir) / BUNDLE)
+        stdout, stderr = process.communicate()
+    return command, process, stdout, stderr, pages, sections
 
 
 def no_sphinx_index(app: Sphinx) -> None:
@@ -190,5 +284,6 @@ def no_sphinx_index(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", no_sphinx_index)
+    app.connect("builder-inited", index_pages_as_written)
     app.connect("build-finished", write_index, priority=700)  # after the pages are polished
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

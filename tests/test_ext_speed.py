@@ -47,7 +47,8 @@ def build(path: Path, speedups: bool) -> dict[str, str]:
     book.files["second.md"] = GOOD_CHAPTER.replace(
         "A claim {cite}`doe2024thing`", "More {cite}`roe2023other` and {cite:t}`poe2025third`, as {numref}`tbl-one` shows"
     ).replace("## Background", TABLE + "\n## Background").replace(
-        "Some text with", "It's \"quoted\" -- and so on... A plain block.\n\nA block with nothing to educate.\n\nSome text with"
+        "Some text with",
+        "It's \"quoted\" -- and so on... A plain block.\n\nA block with nothing to educate.\n\nSome text with",
     )
     book.files["_toc.yml"] += "  - file: second\n"
     result = book.build()
