@@ -2,7 +2,7 @@
 
 Profiling a clean build (``python -m cProfile -m sphinx ...``) showed these hot spots, all independent of
 what the book contains; each grows with the number of citations, entries or chapters. The first six are in
-sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then two in docutils and the last in Python's garbage
+sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then three in docutils and the last in Python's garbage
 collector:
 
 * pybtex looks plugins up through ``importlib.metadata`` entry points on every call, and
@@ -35,6 +35,8 @@ collector:
   build. The replacement hands out the traversal directly and yields leaves without a generator of their
   own (also for a function as condition, as sphinx-design and MyST-NB pass), visiting exactly the same nodes
   in the same order, even when the caller changes the tree as it goes.
+* docutils' ``Node.walkabout``, with which writers visit every node, formats two debug messages for each
+  node, which the reporter drops; they are formatted only when debug messages are reported.
 * docutils' ``SmartQuotes`` transform runs its tokenizer over every block of text and replaces every text node
   of the document with an equal copy. Blocks with no quote, backtick, double dash, ellipsis, backslash,
   null escape or ampersand come out as they went in, so they are skipped, and only changed text nodes are
@@ -542,6 +544,40 @@ def findall(self: Any, condition: Any = None, include_self: bool = True, descend
     return _original_findall(self, condition, include_self, descend, siblings, ascend)
 
 
+_original_walkabout = docutils.nodes.Node.walkabout
+
+
+def walkabout(self: Any, visitor: Any) -> bool:
+    """docutils 0.21's ``Node.walkabout``, which writers use to visit every node, without formatting two debug
+    messages for each node that the reporter then drops (unless it is reporting debug messages)."""
+    if visitor.document.reporter.debug_flag:
+        return _original_walkabout(self, visitor)
+    call_depart = True
+    stop = False
+    try:
+        try:
+            visitor.dispatch_visit(self)
+        except docutils.nodes.SkipNode:
+            return stop
+        except docutils.nodes.SkipDeparture:
+            call_depart = False
+        children = self.children
+        try:
+            for child in children[:]:
+                if child.walkabout(visitor):
+                    stop = True
+                    break
+        except docutils.nodes.SkipSiblings:
+            pass
+    except docutils.nodes.SkipChildren:
+        pass
+    except docutils.nodes.StopTraversal:
+        stop = True
+    if call_depart:
+        visitor.dispatch_departure(self)
+    return stop
+
+
 _read_only_doctrees: dict[str, tuple[bytes | None, Any]] = {}
 
 
@@ -627,6 +663,7 @@ def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
         "docutils": [
             (docutils.transforms.universal.SmartQuotes, "apply", smart_quotes_apply),
             (docutils.nodes.Node, "findall", findall),
+            (docutils.nodes.Node, "walkabout", walkabout),
         ],
     }
 

@@ -195,3 +195,36 @@ def test_findall_visits_what_docutils_visits_even_when_the_tree_changes() -> Non
             fast = walk(book_speed.findall, start_fast, mutate=mutate, **call)
             assert fast == plain, (call, mutate)
             assert root_fast.pformat() == root_plain.pformat()
+
+
+def test_walkabout_visits_and_departs_as_docutils_does() -> None:
+    """The writers' traversal without debug messages visits and departs the same nodes, with docutils' ways
+    of skipping a node, its departure, its children or its siblings, and of stopping."""
+    from docutils import frontend, nodes, utils
+
+    document = utils.new_document("test", frontend.get_default_settings())
+    document += nodes.section("", nodes.title("", "skip-children"), nodes.paragraph("", "skip-node"),
+                              nodes.paragraph("", "skip-departure", nodes.emphasis("", "inner")),
+                              nodes.paragraph("", "skip-siblings"), nodes.paragraph("", "never"))
+    document += nodes.section("", nodes.paragraph("", "stop"), nodes.paragraph("", "after stop"))
+    signals = {"skip-children": nodes.SkipChildren, "skip-node": nodes.SkipNode,
+               "skip-departure": nodes.SkipDeparture, "skip-siblings": nodes.SkipSiblings, "stop": nodes.StopTraversal}
+
+    class Visitor(nodes.GenericNodeVisitor):
+        def __init__(self, document: nodes.document) -> None:
+            super().__init__(document)
+            self.seen: list[str] = []
+
+        def default_visit(self, node: nodes.Node) -> None:
+            self.seen.append(f"visit {node.astext()[:14]}")
+            if isinstance(node, nodes.Text) and str(node) in signals:
+                raise signals[str(node)]
+
+        def default_departure(self, node: nodes.Node) -> None:
+            self.seen.append(f"depart {node.astext()[:14]}")
+
+    for debug in (False, True):
+        document.reporter.debug_flag = debug
+        plain, fast = Visitor(document), Visitor(document)
+        stopped = (book_speed._original_walkabout(document, plain), book_speed.walkabout(document, fast))
+        assert fast.seen == plain.seen and stopped[0] == stopped[1] and "visit after stop" not in fast.seen
