@@ -98,7 +98,6 @@ _original_resolve_xref = bibtex_domain.BibtexDomain.resolve_xref
 _original_bibliography_transform_run = bibtex_transforms.BibliographyTransform.run
 _original_resolve_numref_xref = StandardDomain._resolve_numref_xref
 _original_assign_figure_numbers = TocTreeCollector.assign_figure_numbers
-_original_smart_quotes_apply = docutils.transforms.universal.SmartQuotes.apply
 
 
 @functools.lru_cache(maxsize=None)
@@ -221,7 +220,7 @@ def format_in_background(app: Sphinx) -> None:
     stop_background_formatting()
     if bibtex_domain.BibtexDomain.get_formatted_entries is not get_formatted_entries:
         return  # the speed-ups are off, or stepped aside for another version of sphinxcontrib-bibtex
-    if "fork" not in multiprocessing.get_all_start_methods() or os.environ.get("BOOK_BG") == "0":
+    if "fork" not in multiprocessing.get_all_start_methods():
         return
     entries = app.env.get_domain("cite").bibdata.data.entries
     styles = list(dict.fromkeys([app.config.bibtex_default_style, app.config.bibtex_tooltips_style or
