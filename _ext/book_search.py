@@ -22,6 +22,7 @@ What the documents change, and why:
 
 from __future__ import annotations
 
+import json
 import re
 from html import escape, unescape
 import shutil
@@ -153,55 +154,100 @@ def pagefind(scratch: str, bundle: Path) -> tuple[list[str], subprocess.Popen[st
 
 
 class EarlyIndex:
-    """Pagefind started while Sphinx finishes the site, rather than after it.
+    """Indexing in a process of its own while Sphinx writes the pages, rather than after the build.
 
-    Pagefind takes about a second, and nothing else waits for it. So each page to index is made into its
-    section documents as soon as Sphinx has written it (from its HTML as book_site's ``polish_html`` will
-    leave it, which is what the finished page holds), and Pagefind starts, in its own process, once the last
-    of them is written: it runs while Sphinx writes the index, search and 404 pages and copies the static
-    files, and while the other build-finished handlers run. ``write_index`` then waits for it. A build that
-    writes only some pages (an incremental one) leaves this unused and indexes every page at the end."""
+    Making the section documents and running Pagefind take over a second, and nothing in the build waits for
+    them. So a worker (this module run as a script) starts with the first page Sphinx writes; each page to
+    index is copied as it is written (book_site polishes the pages in place when the build has finished) and
+    handed to the worker, which makes its section documents from the page as ``polish_html`` will leave it
+    (what the finished page holds). Once the last of them is written the worker runs Pagefind, while Sphinx
+    writes the index, search and 404 pages and copies the static files, and the other build-finished handlers
+    run; ``write_index`` waits for it. A build that writes only some pages (an incremental one) stops the
+    worker and indexes every page at the end."""
 
     def __init__(self, app: Sphinx) -> None:
         self.app = app
-        self.scratch: str | None = None
         self.waiting: set[str] | None = None
-        self.pages = self.sections = 0
-        self.failed = False
-        self.command: list[str] = []
         self.process: subprocess.Popen[str] | None = None
+        self.scratch = ""
         self.started = 0.0
+        self.complete = False
 
     def page_written(self, pagename: str) -> None:
-        if self.failed or self.process is not None:
+        if self.complete:
             return
-        if self.waiting is None:
+        if self.process is None:
             self.waiting = {d for d in self.app.env.found_docs if d not in SKIP_PAGES}
-            self.scratch = tempfile.mkdtemp(prefix="book-search-")
+            self.scratch = tempfile.mkdtemp(prefix="book-search-pages-")
+            self.process = subprocess.Popen(
+                [sys.executable, __file__, str(Path(self.app.outdir) / BUNDLE)], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )
+        assert self.waiting is not None and self.process.stdin is not None
         if pagename not in self.waiting:
             return
-        from book_site import polish_html  # the pages are polished when the build has finished
-
-        built = built_page(self.app, pagename)
+        copy = Path(self.scratch) / f"{len(self.waiting)}.html"
+        shutil.copyfile(built_page(self.app, pagename), copy)
         page = "" if pagename == "index" else self.app.builder.get_target_uri(pagename)
-        documents = section_documents(polish_html(built.read_text(encoding="utf-8")), page) if built.exists() else []
-        if not documents:
-            self.failed = True  # write_index indexes every page again, and reports what is wrong
-            return
-        write_documents(Path(self.scratch) / (pagename or "index"), documents)
-        self.pages += 1
-        self.sections += len(documents)
+        self.process.stdin.write(json.dumps([pagename, page, str(copy)]) + "\n")
+        self.process.stdin.flush()
         self.waiting.discard(pagename)
         if not self.waiting:
+            self.process.stdin.write("null\n")  # the end: the worker runs Pagefind
+            self.process.stdin.close()
             self.started = time.perf_counter()
-            self.command, self.process = pagefind(self.scratch, Path(self.app.outdir) / BUNDLE)
+            self.complete = True
+
+    def finish(self) -> str:
+        """Wait for the worker; its output."""
+        assert self.process is not None and self.process.stdout is not None
+        output = self.process.stdout.read()
+        self.process.stdout.close()
+        self.process.wait()
+        return output
 
     def close(self) -> None:
         if self.process is not None and self.process.returncode is None:  # write_index did not wait for it
             self.process.kill()
-            self.process.communicate()
-        if self.scratch is not None:
+            for pipe in (self.process.stdin, self.process.stdout):
+                if pipe is not None and not pipe.closed:
+                    pipe.close()
+            self.process.wait()
+        if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def worker(bundle: Path) -> int:
+    """The worker of ``EarlyIndex``: each line of its input a written page (JSON: docname, page URI, copy of
+    the page), until a line ``null`` says that all are written and the bundle is written (input that ends
+    without it, as when the build is stopped, writes nothing). Its last line of output says how many sections
+    it indexed."""
+    from book_site import polish_html
+
+    pages = sections = 0
+    with tempfile.TemporaryDirectory(prefix="book-search-") as scratch:
+        for line in sys.stdin:
+            written = json.loads(line)
+            if written is None:
+                break
+            docname, page, path = written
+            documents = section_documents(polish_html(Path(path).read_text(encoding="utf-8")), page)
+            if not documents:
+                print(f"no <article> with headings in the page of {docname!r}; has the theme changed?")
+                return 1
+            write_documents(Path(scratch) / (docname or "index"), documents)
+            pages += 1
+            sections += len(documents)
+        else:
+            print("the build stopped before the last page was written")
+            return 1
+        command, process = pagefind(scratch, bundle)
+        stdout, stderr = process.communicate()
+        if process.returncode != 0:
+            print(f"Pagefind failed ({' '.join(command)}):\n{stdout}{stderr}")
+            return 1
+    print(f"{sections} sections of {pages} pages")
+    return 0
 
 
 def index_pages_as_written(app: Sphinx) -> None:
@@ -223,21 +269,26 @@ def write_index(app: Sphinx, exception: Exception | None) -> None:
     try:
         if exception is not None or app.builder.format != "html" or app.builder.name not in ("html", "dirhtml"):
             return
-        if early is not None and early.process is not None:
-            start = early.started
-            command, process, pages, sections = early.command, early.process, early.pages, early.sections
-            stdout, stderr = process.communicate()
-        else:
-            start = time.perf_counter()
-            command, process, stdout, stderr, pages, sections = index_every_page(app)
+        start = time.perf_counter()
         bundle = Path(app.outdir) / BUNDLE
-        if process.returncode != 0 or not (bundle / "pagefind.js").exists():
-            raise ExtensionError(f"search index: Pagefind failed ({' '.join(command)}):\n{stdout}{stderr}")
+        if early is not None and early.complete:
+            start = early.started
+            stdout, stderr = early.finish(), ""
+            if early.process.returncode != 0:
+                raise ExtensionError(f"search index: {stdout}")
+            counts = stdout.strip().splitlines()[-1]
+        else:
+            command, process, stdout, stderr, pages, sections = index_every_page(app)
+            if process.returncode != 0:
+                raise ExtensionError(f"search index: Pagefind failed ({' '.join(command)}):\n{stdout}{stderr}")
+            counts = f"{sections} sections of {pages} pages"
+        if not (bundle / "pagefind.js").exists():
+            raise ExtensionError(f"search index: Pagefind wrote no {bundle / 'pagefind.js'}:\n{stdout}{stderr}")
         for pattern in UNUSED_BUNDLE_FILES:
             for path in bundle.glob(pattern):
                 path.unlink()
         seconds = time.perf_counter() - start
-        logger.info(f"search index: {sections} sections of {pages} pages indexed by Pagefind in {seconds:.2f} s")
+        logger.info(f"search index: {counts} indexed by Pagefind in {seconds:.2f} s")
     finally:
         if early is not None:
             early.close()
@@ -287,3 +338,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", index_pages_as_written)
     app.connect("build-finished", write_index, priority=700)  # after the pages are polished
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":  # the worker of EarlyIndex
+    sys.exit(worker(Path(sys.argv[1])))
