@@ -180,7 +180,7 @@ class EarlyIndex:
             self.waiting = {d for d in self.app.env.found_docs if d not in SKIP_PAGES}
             self.scratch = tempfile.mkdtemp(prefix="book-search-pages-")
             self.process = subprocess.Popen(
-                [sys.executable, __file__, str(Path(self.app.outdir) / BUNDLE)], stdin=subprocess.PIPE,
+                [sys.executable, __file__, str(Path(self.app.outdir) / BUNDLE), self.scratch], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             )
         assert self.waiting is not None and self.process.stdin is not None
@@ -217,35 +217,35 @@ class EarlyIndex:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def worker(bundle: Path) -> int:
+def worker(bundle: Path, scratch: Path) -> int:
     """The worker of ``EarlyIndex``: each line of its input a written page (JSON: docname, page URI, copy of
     the page), until a line ``null`` says that all are written and the bundle is written (input that ends
     without it, as when the build is stopped, writes nothing). Its last line of output says how many sections
-    it indexed."""
+    it indexed. The documents go to ``scratch`` (which the build removes, even when it stops the worker)."""
     from book_site import polish_html
 
     pages = sections = 0
-    with tempfile.TemporaryDirectory(prefix="book-search-") as scratch:
-        for line in sys.stdin:
-            written = json.loads(line)
-            if written is None:
-                break
-            docname, page, path = written
-            documents = section_documents(polish_html(Path(path).read_text(encoding="utf-8")), page)
-            if not documents:
-                print(f"no <article> with headings in the page of {docname!r}; has the theme changed?")
-                return 1
-            write_documents(Path(scratch) / (docname or "index"), documents)
-            pages += 1
-            sections += len(documents)
-        else:
-            print("the build stopped before the last page was written")
+    folder = scratch / "documents"
+    for line in sys.stdin:
+        written = json.loads(line)
+        if written is None:
+            break
+        docname, page, path = written
+        documents = section_documents(polish_html(Path(path).read_text(encoding="utf-8")), page)
+        if not documents:
+            print(f"no <article> with headings in the page of {docname!r}; has the theme changed?")
             return 1
-        command, process = pagefind(scratch, bundle)
-        stdout, stderr = process.communicate()
-        if process.returncode != 0:
-            print(f"Pagefind failed ({' '.join(command)}):\n{stdout}{stderr}")
-            return 1
+        write_documents(folder / (docname or "index"), documents)
+        pages += 1
+        sections += len(documents)
+    else:
+        print("the build stopped before the last page was written")
+        return 1
+    command, process = pagefind(str(folder), bundle)
+    stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        print(f"Pagefind failed ({' '.join(command)}):\n{stdout}{stderr}")
+        return 1
     print(f"{sections} sections of {pages} pages")
     return 0
 
@@ -341,4 +341,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
 
 if __name__ == "__main__":  # the worker of EarlyIndex
-    sys.exit(worker(Path(sys.argv[1])))
+    sys.exit(worker(Path(sys.argv[1]), Path(sys.argv[2])))
