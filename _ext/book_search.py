@@ -7,7 +7,8 @@ its title, its chapter's title and its anchor as Pagefind metadata, and Pagefind
 section, ranked as a section, and a query fetches only the text of the sections it shows. The pages a
 reader loads are not changed: chapter pages gain no bytes and no requests, and only the search page loads
 the engine (``_static/search.js``); the index arrives in chunks as a reader searches. In a full build
-Pagefind starts as soon as the last chapter is written and runs while Sphinx finishes the site (``EarlyIndex``).
+a worker process makes the documents while Sphinx writes the pages, and runs Pagefind as soon as the last
+chapter is written, while Sphinx finishes the site (``EarlyIndex``).
 
 What the documents change, and why:
 
