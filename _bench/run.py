@@ -53,7 +53,11 @@ def copy_book(dest: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, target)
-    shutil.copytree(ROOT / ".git", dest / ".git")  # contributors and "last updated" come from git
+    # contributors and "last updated" come from git; in a git worktree .git is a file naming the repository
+    if (ROOT / ".git").is_dir():
+        shutil.copytree(ROOT / ".git", dest / ".git")
+    else:
+        shutil.copy2(ROOT / ".git", dest / ".git")
     return dest
 
 

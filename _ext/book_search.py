@@ -6,7 +6,9 @@ its title, its chapter's title and its anchor as Pagefind metadata, and Pagefind
 ``pagefind-bin`` wheel, run offline) indexes them into ``pagefind/`` in the output. So every result is a
 section, ranked as a section, and a query fetches only the text of the sections it shows. The pages a
 reader loads are not changed: chapter pages gain no bytes and no requests, and only the search page loads
-the engine (``_static/search.js``); the index arrives in chunks as a reader searches.
+the engine (``_static/search.js``); the index arrives in chunks as a reader searches. In a full build
+a worker process makes the documents while Sphinx writes the pages, and runs Pagefind as soon as the last
+chapter is written, while Sphinx finishes the site (``EarlyIndex``).
 
 What the documents change, and why:
 
@@ -21,6 +23,7 @@ What the documents change, and why:
 
 from __future__ import annotations
 
+import json
 import re
 from html import escape, unescape
 import shutil
@@ -131,44 +134,187 @@ def pagefind_command() -> list[str]:
     return [sys.executable, "-m", "pagefind"]
 
 
-def write_index(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or app.builder.name not in ("html", "dirhtml"):
+def built_page(app: Sphinx, docname: str) -> Path:
+    uri = app.builder.get_target_uri(docname)  # "licences/" (dirhtml) or "licences.html"
+    return Path(app.outdir) / (uri + "index.html" if uri.endswith("/") or not uri else uri)
+
+
+def write_documents(folder: Path, documents: list[tuple[str, str]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, (_, document) in enumerate(documents):
+        (folder / f"{number:04d}.html").write_text(document, encoding="utf-8")
+
+
+def pagefind(scratch: str, bundle: Path) -> tuple[list[str], subprocess.Popen[str]]:
+    """Start Pagefind on the section documents in ``scratch``, writing the bundle to ``bundle``."""
+    shutil.rmtree(bundle, ignore_errors=True)
+    command = [
+        *pagefind_command(), "--site", scratch, "--output-path", str(bundle), "--force-language", "en", "--quiet"
+    ]
+    return command, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+class EarlyIndex:
+    """Indexing in a process of its own while Sphinx writes the pages, rather than after the build.
+
+    Making the section documents and running Pagefind take over a second, and nothing in the build waits for
+    them. So a worker (this module run as a script) starts with the first page Sphinx writes; each page to
+    index is copied as it is written (book_site polishes the pages in place when the build has finished) and
+    handed to the worker, which makes its section documents from the page as ``polish_html`` will leave it
+    (what the finished page holds). Once the last of them is written the worker runs Pagefind, while Sphinx
+    writes the index, search and 404 pages and copies the static files, and the other build-finished handlers
+    run; ``write_index`` waits for it. A build that writes only some pages (an incremental one) stops the
+    worker and indexes every page at the end."""
+
+    def __init__(self, app: Sphinx) -> None:
+        self.app = app
+        self.waiting: set[str] | None = None
+        self.process: subprocess.Popen[str] | None = None
+        self.scratch = ""
+        self.started = 0.0
+        self.complete = False
+
+    def page_written(self, pagename: str) -> None:
+        if self.complete:
+            return
+        if self.process is None:
+            self.waiting = {d for d in self.app.env.found_docs if d not in SKIP_PAGES}
+            self.scratch = tempfile.mkdtemp(prefix="book-search-pages-")
+            self.process = subprocess.Popen(
+                [sys.executable, __file__, str(Path(self.app.outdir) / BUNDLE), self.scratch], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )
+        assert self.waiting is not None and self.process.stdin is not None
+        if pagename not in self.waiting:
+            return
+        copy = Path(self.scratch) / f"{len(self.waiting)}.html"
+        shutil.copyfile(built_page(self.app, pagename), copy)
+        page = "" if pagename == "index" else self.app.builder.get_target_uri(pagename)
+        self.process.stdin.write(json.dumps([pagename, page, str(copy)]) + "\n")
+        self.process.stdin.flush()
+        self.waiting.discard(pagename)
+        if not self.waiting:
+            self.process.stdin.write("null\n")  # the end: the worker runs Pagefind
+            self.process.stdin.close()
+            self.started = time.perf_counter()
+            self.complete = True
+
+    def finish(self) -> str:
+        """Wait for the worker; its output."""
+        assert self.process is not None and self.process.stdout is not None
+        output = self.process.stdout.read()
+        self.process.stdout.close()
+        self.process.wait()
+        return output
+
+    def close(self) -> None:
+        if self.process is not None and self.process.returncode is None:  # write_index did not wait for it
+            self.process.kill()
+            for pipe in (self.process.stdin, self.process.stdout):
+                if pipe is not None and not pipe.closed:
+                    pipe.close()
+            self.process.wait()
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def worker(bundle: Path, scratch: Path) -> int:
+    """The worker of ``EarlyIndex``: each line of its input a written page (JSON: docname, page URI, copy of
+    the page), until a line ``null`` says that all are written and the bundle is written (input that ends
+    without it, as when the build is stopped, writes nothing). Its last line of output says how many sections
+    it indexed. The documents go to ``scratch`` (which the build removes, even when it stops the worker)."""
+    from book_site import polish_html
+
+    pages = sections = 0
+    folder = scratch / "documents"
+    for line in sys.stdin:
+        written = json.loads(line)
+        if written is None:
+            break
+        docname, page, path = written
+        documents = section_documents(polish_html(Path(path).read_text(encoding="utf-8")), page)
+        if not documents:
+            print(f"no <article> with headings in the page of {docname!r}; has the theme changed?")
+            return 1
+        write_documents(folder / (docname or "index"), documents)
+        pages += 1
+        sections += len(documents)
+    else:
+        print("the build stopped before the last page was written")
+        return 1
+    command, process = pagefind(str(folder), bundle)
+    stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        print(f"Pagefind failed ({' '.join(command)}):\n{stdout}{stderr}")
+        return 1
+    print(f"{sections} sections of {pages} pages")
+    return 0
+
+
+def index_pages_as_written(app: Sphinx) -> None:
+    builder = app.builder
+    if builder.format != "html" or builder.name not in ("html", "dirhtml"):
         return
-    outdir = Path(app.outdir)
-    start = time.perf_counter()
+    early = app.book_search_early = EarlyIndex(app)  # type: ignore[attr-defined]
+    handle_page = builder.handle_page
+
+    def handle_page_and_index(pagename: str, *args: Any, **kwargs: Any) -> None:
+        handle_page(pagename, *args, **kwargs)
+        early.page_written(pagename)
+
+    builder.handle_page = handle_page_and_index  # type: ignore[method-assign]
+
+
+def write_index(app: Sphinx, exception: Exception | None) -> None:
+    early: EarlyIndex | None = getattr(app, "book_search_early", None)
+    try:
+        if exception is not None or app.builder.format != "html" or app.builder.name not in ("html", "dirhtml"):
+            return
+        start = time.perf_counter()
+        bundle = Path(app.outdir) / BUNDLE
+        if early is not None and early.complete:
+            start = early.started
+            stdout, stderr = early.finish(), ""
+            if early.process.returncode != 0:
+                raise ExtensionError(f"search index: {stdout}")
+            counts = stdout.strip().splitlines()[-1]
+        else:
+            command, process, stdout, stderr, pages, sections = index_every_page(app)
+            if process.returncode != 0:
+                raise ExtensionError(f"search index: Pagefind failed ({' '.join(command)}):\n{stdout}{stderr}")
+            counts = f"{sections} sections of {pages} pages"
+        if not (bundle / "pagefind.js").exists():
+            raise ExtensionError(f"search index: Pagefind wrote no {bundle / 'pagefind.js'}:\n{stdout}{stderr}")
+        for pattern in UNUSED_BUNDLE_FILES:
+            for path in bundle.glob(pattern):
+                path.unlink()
+        seconds = time.perf_counter() - start
+        logger.info(f"search index: {counts} indexed by Pagefind in {seconds:.2f} s")
+    finally:
+        if early is not None:
+            early.close()
+
+
+def index_every_page(app: Sphinx) -> tuple[list[str], subprocess.Popen[str], str, str, int, int]:
+    """Every page's section documents, from the pages as written, then Pagefind on them."""
     pages = sections = 0
     with tempfile.TemporaryDirectory(prefix="book-search-") as scratch:
         for docname in sorted(app.env.found_docs):
             if docname in SKIP_PAGES:
                 continue
-            uri = app.builder.get_target_uri(docname)  # "licences/" (dirhtml) or "licences.html"
-            built = outdir / (uri + "index.html" if uri.endswith("/") or not uri else uri)
+            built = built_page(app, docname)
             if not built.exists():
                 raise ExtensionError(f"search index: {built} was not written (page {docname!r})")
+            uri = app.builder.get_target_uri(docname)
             documents = section_documents(built.read_text(encoding="utf-8"), "" if docname == "index" else uri)
             if not documents:
                 raise ExtensionError(f"search index: no <article> with headings in {built}; has the theme changed?")
-            folder = Path(scratch) / (docname or "index")
-            folder.mkdir(parents=True, exist_ok=True)
-            for number, (_, document) in enumerate(documents):
-                (folder / f"{number:04d}.html").write_text(document, encoding="utf-8")
+            write_documents(Path(scratch) / (docname or "index"), documents)
             pages += 1
             sections += len(documents)
-        bundle = outdir / BUNDLE
-        shutil.rmtree(bundle, ignore_errors=True)
-        command = [
-            *pagefind_command(), "--site", scratch, "--output-path", str(bundle), "--force-language", "en", "--quiet"
-        ]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0 or not (bundle / "pagefind.js").exists():
-            raise ExtensionError(
-                f"search index: Pagefind failed ({' '.join(command)}):\n{result.stdout}{result.stderr}"
-            )
-    for pattern in UNUSED_BUNDLE_FILES:
-        for path in bundle.glob(pattern):
-            path.unlink()
-    seconds = time.perf_counter() - start
-    logger.info(f"search index: {sections} sections of {pages} pages indexed by Pagefind in {seconds:.2f} s")
+        command, process = pagefind(scratch, Path(app.outdir) / BUNDLE)
+        stdout, stderr = process.communicate()
+    return command, process, stdout, stderr, pages, sections
 
 
 def no_sphinx_index(app: Sphinx) -> None:
@@ -190,5 +336,10 @@ def no_sphinx_index(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", no_sphinx_index)
+    app.connect("builder-inited", index_pages_as_written)
     app.connect("build-finished", write_index, priority=700)  # after the pages are polished
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":  # the worker of EarlyIndex
+    sys.exit(worker(Path(sys.argv[1]), Path(sys.argv[2])))

@@ -2,7 +2,8 @@
 
 Profiling a clean build (``python -m cProfile -m sphinx ...``) showed these hot spots, all independent of
 what the book contains; each grows with the number of citations, entries or chapters. The first six are in
-sphinxcontrib-bibtex and pybtex, the next two in Sphinx, the last in Python's garbage collector:
+sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then three in docutils and the last in Python's garbage
+collector:
 
 * pybtex looks plugins up through ``importlib.metadata`` entry points on every call, and
   sphinxcontrib-bibtex asks for the same plain-text backend once per citation: about 25 ms each time, over
@@ -12,8 +13,10 @@ sphinxcontrib-bibtex and pybtex, the next two in Sphinx, the last in Python's ga
   otherwise does exactly what the original does.
 * ``BibtexDomain.get_formatted_entries`` formats each entry twice (once for the list, once for its hover
   tooltip, with the same style) and again in every chapter that cites it; pybtex takes about 6 ms an entry.
-  The replacement formats an entry once per style and label and reuses the result, which pybtex's renderers
-  only read.
+  The replacement formats an entry once per style (the label is set beside the text, which does not depend
+  on it) and reuses the result, which pybtex's renderers only read. Formatting still took about 1.3 s, so a
+  forked process formats every entry while this one reads the chapters, and sends the texts back pickled
+  (a tenth of the cost); where processes cannot be forked, or the child fails, entries are formatted here.
 * ``BibtexDomain.resolve_xref`` scans every formatted citation of the book twice for each citation in the
   text, and renders the hover title of the entry afresh each time. The replacement indexes the citations by
   key (keeping their order, so the result is the same), renders each title once, and reuses the result for
@@ -27,6 +30,17 @@ sphinxcontrib-bibtex and pybtex, the next two in Sphinx, the last in Python's ga
   a long chapter), and figure numbering unpickles every document once more, only to read it.
   Both are given shared read-only copies instead: the document as read, while Sphinx still holds it for
   writing, or else one unpickled copy per pickle.
+* docutils' ``Node.findall``, with which some sixty transforms each walk every document, wraps a recursive
+  generator in another and starts one generator per node, half of them text leaves: about a fifth of the
+  build. The replacement hands out the traversal directly and yields leaves without a generator of their
+  own (also for a function as condition, as sphinx-design and MyST-NB pass), visiting exactly the same nodes
+  in the same order, even when the caller changes the tree as it goes.
+* docutils' ``Node.walkabout``, with which writers visit every node, formats two debug messages for each
+  node, which the reporter drops; they are formatted only when debug messages are reported.
+* docutils' ``SmartQuotes`` transform runs its tokenizer over every block of text and replaces every text node
+  of the document with an equal copy. Blocks with no quote, backtick, double dash, ellipsis, backslash,
+  null escape or ampersand come out as they went in, so they are skipped, and only changed text nodes are
+  replaced.
 * Python's cyclic garbage collector spent about a fifth of the build rescanning every object (each docutils
   node points to its parent, so doctrees are full of cycles). ``gc.freeze()`` once the extensions are set up
   leaves the modules and Sphinx's own objects out of later scans, and rarer older-generation collections
@@ -49,6 +63,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import docutils.nodes
+import docutils.transforms.universal
+import docutils.utils as docutils_utils
+from docutils.utils import smartquotes
 import pybtex.plugin
 import pybtex.richtext
 from pybtex.database import Entry
@@ -137,17 +154,97 @@ def from_latex(cls: type, latex: str) -> Any:
     return _original_from_latex(cls, latex)
 
 
-_formatted: dict[tuple[str, str, str], tuple[Entry, FormattedEntry]] = {}
+_texts: dict[tuple[str, str], tuple[Entry, Any]] = {}  # (style, key) -> (the entry formatted, its text)
+
+
+class _BackgroundFormatting:
+    """Every entry of the bibliography formatted in a forked process, while this one reads the chapters.
+
+    The formatted text of an entry depends only on the entry and the style (the label is set beside it), so
+    the child formats each entry once per style and sends the texts back pickled, which costs a tenth of
+    formatting them. An entry that fails to format (a missing field) is left out and formatted here, where
+    the failure is reported as before. Where processes cannot be forked, nothing runs in the background."""
+
+    def __init__(self, entries: dict[str, Entry], style_names: list[str]) -> None:
+        import multiprocessing
+
+        self.entries = dict(entries)  # the parsed entries the child formats (kept to check identity)
+        self.style_names = style_names
+        context = multiprocessing.get_context("fork")
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(target=self._child, args=(sender,), daemon=True)
+        self.process.start()
+        sender.close()
+
+    def _child(self, sender: Any) -> None:
+        import pickle
+
+        texts: dict[tuple[str, str], Any] = {}
+        for style_name in self.style_names:
+            style = pybtex.plugin.find_plugin("pybtex.style.formatting", style_name)()
+            for key, entry in self.entries.items():
+                try:
+                    texts[style_name, key] = style.format_entry("", entry).text
+                except Exception:  # formatted, and reported, by the main process
+                    continue
+        sender.send_bytes(pickle.dumps(texts, protocol=pickle.HIGHEST_PROTOCOL))
+        sender.close()
+
+    def collect(self) -> None:
+        """Wait for the child's texts and add them to ``_texts`` (nothing, if the child failed)."""
+        import pickle
+
+        try:
+            texts = pickle.loads(self.receiver.recv_bytes())
+        except (EOFError, OSError):
+            texts = {}
+        self.stop()
+        for (style_name, key), text in texts.items():
+            _texts[style_name, key] = (self.entries[key], text)
+
+    def stop(self) -> None:
+        self.receiver.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+_background: list[_BackgroundFormatting] = []  # the one running, if any
+
+
+def format_in_background(app: Sphinx) -> None:
+    """Start formatting the parsed bibliography in the background (sphinxcontrib-bibtex has parsed it on
+    builder-inited), in every style that a bibliography or tooltip takes by default."""
+    import multiprocessing
+
+    stop_background_formatting()
+    if bibtex_domain.BibtexDomain.get_formatted_entries is not get_formatted_entries:
+        return  # the speed-ups are off, or stepped aside for another version of sphinxcontrib-bibtex
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return
+    entries = app.env.get_domain("cite").bibdata.data.entries
+    styles = list(dict.fromkeys([app.config.bibtex_default_style, app.config.bibtex_tooltips_style or
+                                 app.config.bibtex_default_style]))
+    _background.append(_BackgroundFormatting(entries, styles))
+
+
+def stop_background_formatting(*args: Any) -> None:
+    while _background:
+        _background.pop().stop()
 
 
 def _format(style: BaseStyle, style_name: str, label: str, entry: Entry) -> FormattedEntry:
-    """``style.format_entry(label, entry)``, memoised for as long as the parsed entry is the same object (an
-    edited bibliography is parsed afresh, so its entries are new objects and are formatted again)."""
-    memo_key = (style_name, label, entry.key)
-    cached = _formatted.get(memo_key)
+    """``style.format_entry(label, entry)``, with the text of each entry formatted once per style (by the
+    background process if it has), for as long as the parsed entry is the same object (an edited
+    bibliography is parsed afresh, so its entries are new objects and are formatted again)."""
+    memo_key = (style_name, entry.key)
+    cached = _texts.get(memo_key)
+    if (cached is None or cached[0] is not entry) and _background:
+        _background.pop().collect()
+        cached = _texts.get(memo_key)
     if cached is None or cached[0] is not entry:
-        cached = _formatted[memo_key] = (entry, style.format_entry(label, entry))
-    return cached[1]
+        cached = _texts[memo_key] = (entry, style.format_entry(label, entry).text)
+    return FormattedEntry(entry.key, cached[1], label)
 
 
 def get_formatted_entries(
@@ -334,6 +431,152 @@ class FreezeBibliographies(SphinxPostTransform):
                 node.replace_self(docutils.nodes.raw("", write(node), format="html"))
 
 
+# What any of SmartQuotes' actions could change in a text, or the escapes it reads: quotes, backticks, dashes,
+# ellipses, backslash and null escapes, and entities (its escapes are restored from "&#92;" and the like).
+_SMARTQUOTES_ACTIVE = re.compile(r"""["'`\\\x00&]|--|\.\.\.|\. \. \.""")
+
+
+def smart_quotes_apply(self: Any) -> None:
+    """docutils 0.21's ``SmartQuotes.apply`` (which Sphinx's ``SphinxSmartQuotes`` calls), skipping the blocks of
+    text that hold nothing it would change, and replacing only the text nodes that it did change (it replaced
+    every text node of the document with an equal copy)."""
+    smart_quotes = self.document.settings.setdefault("smart_quotes", False)
+    if not smart_quotes:
+        return
+    try:
+        alternative = smart_quotes.startswith("alt")
+    except AttributeError:
+        alternative = False
+
+    document_language = self.document.settings.language_code
+    lc_smartquotes = self.document.settings.smartquotes_locales
+    if lc_smartquotes:
+        smartquotes.smartchars.quotes.update(dict(lc_smartquotes))
+    may_skip = self.smartquotes_action != "-1"  # "stupefy" changes other characters too
+
+    for node in self.document.findall(docutils.nodes.TextElement):
+        if isinstance(node, self.nodes_to_skip):
+            continue
+        if isinstance(node.parent, docutils.nodes.TextElement):
+            continue
+        txtnodes = [txtnode for txtnode in node.findall(docutils.nodes.Text)
+                    if not isinstance(txtnode.parent, docutils.nodes.option_string)]
+        lang = node.get_language_code(document_language)
+        if alternative:
+            if "-x-altquot" in lang:
+                lang = lang.replace("-x-altquot", "")
+            else:
+                lang += "-x-altquot"
+        for tag in docutils_utils.normalize_language_tag(lang):
+            if tag in smartquotes.smartchars.quotes:
+                lang = tag
+                break
+        else:
+            if lang not in self.unsupported_languages:
+                self.document.reporter.warning('No smart quotes defined for language "%s".' % lang, base_node=node)
+            self.unsupported_languages.add(lang)
+            lang = ""
+        if may_skip and not _SMARTQUOTES_ACTIVE.search("".join(txtnodes)):
+            continue  # every text would come out as it went in
+        teacher = smartquotes.educate_tokens(self.get_tokens(txtnodes), attr=self.smartquotes_action, language=lang)
+        for txtnode, newtext in zip(txtnodes, teacher):
+            if newtext != txtnode:
+                txtnode.parent.replace(txtnode, docutils.nodes.Text(newtext))
+
+    self.unsupported_languages.clear()
+
+
+_original_findall = docutils.nodes.Node.findall
+
+
+def _fast_findall(node: Any, cls: type) -> Iterator[Any]:
+    """docutils' ``Node._fast_findall``, without a generator for each leaf (half the nodes are text). A leaf
+    that gains children while the caller holds it is still descended into, as the original would."""
+    if isinstance(node, cls):
+        yield node
+    for child in node.children:
+        if child.children:
+            yield from _fast_findall(child, cls)
+        elif isinstance(child, cls):
+            yield child
+            for grandchild in child.children:
+                yield from _fast_findall(grandchild, cls)
+
+
+def _superfast_findall(node: Any) -> Iterator[Any]:
+    """docutils' ``Node._superfast_findall``, in the same way."""
+    yield node
+    for child in node.children:
+        if child.children:
+            yield from _superfast_findall(child)
+        else:
+            yield child
+            for grandchild in child.children:
+                yield from _superfast_findall(grandchild)
+
+
+def _findall_matching(node: Any, condition: Any) -> Iterator[Any]:
+    """docutils' ``Node.findall`` for a function as condition, in the same way (it goes through an element's
+    children by index, as docutils does there)."""
+    if condition(node):
+        yield node
+    if len(node.children):
+        for child in node:
+            if child.children:
+                yield from _findall_matching(child, condition)
+            elif condition(child):
+                yield child
+                if len(child.children):
+                    for grandchild in child:
+                        yield from _findall_matching(grandchild, condition)
+
+
+def findall(self: Any, condition: Any = None, include_self: bool = True, descend: bool = True,
+            siblings: bool = False, ascend: bool = False) -> Iterator[Any]:
+    """docutils 0.21's ``Node.findall``, handing out the traversal itself rather than a generator around it."""
+    if include_self and descend and not siblings and not ascend:
+        if condition is None:
+            return _superfast_findall(self)
+        if isinstance(condition, type):
+            return _fast_findall(self, condition)
+        return _findall_matching(self, condition)
+    return _original_findall(self, condition, include_self, descend, siblings, ascend)
+
+
+_original_walkabout = docutils.nodes.Node.walkabout
+
+
+def walkabout(self: Any, visitor: Any) -> bool:
+    """docutils 0.21's ``Node.walkabout``, which writers use to visit every node, without formatting two debug
+    messages for each node that the reporter then drops (unless it is reporting debug messages)."""
+    if visitor.document.reporter.debug_flag:
+        return _original_walkabout(self, visitor)
+    call_depart = True
+    stop = False
+    try:
+        try:
+            visitor.dispatch_visit(self)
+        except docutils.nodes.SkipNode:
+            return stop
+        except docutils.nodes.SkipDeparture:
+            call_depart = False
+        children = self.children
+        try:
+            for child in children[:]:
+                if child.walkabout(visitor):
+                    stop = True
+                    break
+        except docutils.nodes.SkipSiblings:
+            pass
+    except docutils.nodes.SkipChildren:
+        pass
+    except docutils.nodes.StopTraversal:
+        stop = True
+    if call_depart:
+        visitor.dispatch_departure(self)
+    return stop
+
+
 _read_only_doctrees: dict[str, tuple[bytes | None, Any]] = {}
 
 
@@ -389,7 +632,7 @@ def collect_less_often() -> None:
 # it (pinned in requirements.txt). On any other version the group steps aside with one warning: the build is
 # then slower, never different. After an upgrade, compare the replaced methods with the new release, re-run
 # tests/test_ext_speed.py (output identical with and without), and update the version here.
-PATCHED_FOR = {"pybtex": "0.26.1", "sphinxcontrib-bibtex": "2.7.0", "sphinx": "7.4.7"}
+PATCHED_FOR = {"pybtex": "0.26.1", "sphinxcontrib-bibtex": "2.7.0", "sphinx": "7.4.7", "docutils": "0.21.2"}
 
 
 def _installed(package: str) -> str:
@@ -415,6 +658,11 @@ def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
         "sphinx": [
             (StandardDomain, "_resolve_numref_xref", _resolve_numref_xref),
             (TocTreeCollector, "assign_figure_numbers", assign_figure_numbers),
+        ],
+        "docutils": [
+            (docutils.transforms.universal.SmartQuotes, "apply", smart_quotes_apply),
+            (docutils.nodes.Node, "findall", findall),
+            (docutils.nodes.Node, "walkabout", walkabout),
         ],
     }
 
@@ -445,4 +693,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(FreezeBibliographies)
     app.connect("config-inited", lambda app, config: enable() if config.book_speedups else None)
     app.connect("builder-inited", lambda app: collect_less_often() if app.config.book_speedups else None)
+    app.connect("builder-inited", format_in_background, priority=600)  # after sphinxcontrib-bibtex parses (500)
+    app.connect("build-finished", stop_background_formatting)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -104,3 +104,29 @@ def test_a_second_build_into_the_same_folder_is_clean_and_indexes_every_page(tmp
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
     counts = re.findall(r"search index: (\d+) sections of (\d+) pages", first.output + "\n" + again.stdout)
     assert len(counts) == 2 and counts[0] == counts[1], counts
+
+
+def test_the_index_started_early_is_the_one_the_finished_pages_give(book_site: Build, tmp_path: Path) -> None:
+    """Pagefind starts as soon as the last chapter is written, on each page as book_site's polish will leave it
+    (EarlyIndex); the bundle is byte for byte the one Pagefind makes from the finished pages."""
+    site = book_site.outdir
+    scratch = tmp_path / "scratch"
+    docnames = sorted(p.stem for p in ROOT.glob("*.md") if p.stem not in {"README", "CONTRIBUTING", "LICENCE"})
+    for docname in docnames:
+        page = site / "index.html" if docname == "index" else site / docname / "index.html"
+        uri = "" if docname == "index" else f"{docname}/"
+        documents = book_search.section_documents(page.read_text(encoding="utf-8"), uri)
+        assert documents, docname
+        book_search.write_documents(scratch / docname, documents)
+    command, process = book_search.pagefind(str(scratch), tmp_path / "bundle")
+    output = process.communicate()
+    assert process.returncode == 0, (command, output)
+    for pattern in book_search.UNUSED_BUNDLE_FILES:
+        for path in (tmp_path / "bundle").glob(pattern):
+            path.unlink()
+
+    def files(folder: Path) -> dict[Path, bytes]:
+        return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    built, again = files(site / "pagefind"), files(tmp_path / "bundle")
+    assert sorted(built) == sorted(again) and built == again

@@ -46,7 +46,10 @@ def build(path: Path, speedups: bool) -> dict[str, str]:
     book.files["chapter.md"] = GOOD_CHAPTER.replace("A claim {cite}`doe2024thing`", "Claims {cite}`doe2024thing,roe2023other`")
     book.files["second.md"] = GOOD_CHAPTER.replace(
         "A claim {cite}`doe2024thing`", "More {cite}`roe2023other` and {cite:t}`poe2025third`, as {numref}`tbl-one` shows"
-    ).replace("## Background", TABLE + "\n## Background")
+    ).replace("## Background", TABLE + "\n## Background").replace(
+        "Some text with",
+        "It's \"quoted\" -- and so on... A plain block.\n\nA block with nothing to educate.\n\nSome text with",
+    )
     book.files["_toc.yml"] += "  - file: second\n"
     result = book.build()
     assert result.returncode == 0, result.output
@@ -61,6 +64,7 @@ def test_output_is_identical_with_and_without_speedups(tmp_path: Path) -> None:
     assert "A third page" in fast["second"]
     assert "GPT–style models, 50% faster" in fast["second"], "LaTeX in a title still decoded"
     assert "Table 1" in fast["second"], "numref resolved"
+    assert "It’s “quoted” – and so on…" in fast["second"], "smart quotes, dashes and ellipses still applied"
 
 
 def test_plain_text_skips_the_latex_decoder_with_the_same_result() -> None:
@@ -127,3 +131,100 @@ def test_the_whole_book_is_identical_with_and_without_speedups(book_site: Build,
     different = [str(page) for page in fast_pages
                  if (book_site.outdir / page).read_bytes() != (plain.outdir / page).read_bytes()]
     assert different == [], f"pages that differ with the speed-ups on: {different}"
+
+
+def test_background_formatting_gives_the_same_texts() -> None:
+    """The forked process formats every entry of the book's bibliography exactly as this process would, and
+    hands each text to the entry object it was formatted from."""
+    import pybtex.plugin
+    from pybtex.database import parse_file
+
+    import book_citations
+
+    pybtex.plugin.register_plugin("pybtex.style.labels", "authoryear", book_citations.AuthorYearLabelStyle)
+    pybtex.plugin.register_plugin("pybtex.style.formatting", "book", book_citations.BookStyle)
+    entries = parse_file(str(ROOT / "references.bib")).entries
+    book_speed._texts.clear()
+    book_speed._BackgroundFormatting(entries, ["book"]).collect()
+    style = pybtex.plugin.find_plugin("pybtex.style.formatting", "book")()
+    assert len(book_speed._texts) == len(entries)
+    for key, entry in entries.items():
+        formatted_from, text = book_speed._texts["book", key]
+        assert formatted_from is entry
+        here = style.format_entry("", entry).text
+        assert (repr(text), text) == (repr(here), here), key
+    book_speed._texts.clear()
+
+
+def test_findall_visits_what_docutils_visits_even_when_the_tree_changes() -> None:
+    """The faster traversal yields the same nodes in the same order as docutils' own, for every kind of
+    call, on a tree that the caller changes as it goes (children added to a leaf it holds, a sibling removed,
+    a node replaced)."""
+    from docutils import nodes
+
+    def tree() -> nodes.Element:
+        return nodes.section(
+            "", nodes.title("", "Title"), nodes.paragraph("", "a ", nodes.emphasis("", "b"), nodes.inline()),
+            nodes.paragraph("", "", nodes.reference("", "c"), nodes.inline(), nodes.Text("d")),
+            nodes.bullet_list("", nodes.list_item("", nodes.paragraph("", "e"))), nodes.target(),
+        )
+
+    def walk(findall, root, condition=None, mutate=False, **options):
+        seen = []
+        for node in findall(root, condition, **options):
+            seen.append(node.astext() if isinstance(node, nodes.Text) else node.tagname)
+            if mutate and isinstance(node, nodes.inline) and not node.children:
+                node += nodes.strong("", "added")  # a leaf gains children while it is held
+            if mutate and isinstance(node, nodes.reference) and len(node.parent.children) > 2:
+                node.parent.remove(node.parent.children[-1])  # a later sibling goes
+            if mutate and isinstance(node, nodes.title):
+                node.parent.replace(node.parent.children[1], nodes.paragraph("", "replaced"))
+        return seen
+
+    calls = [{}, {"condition": nodes.Text}, {"condition": nodes.inline}, {"condition": nodes.TextElement},
+             {"condition": lambda n: isinstance(n, nodes.paragraph)},
+             {"condition": lambda n: isinstance(n, (nodes.inline, nodes.reference, nodes.title, nodes.Text))},
+             {"include_self": False},
+             {"condition": nodes.paragraph, "siblings": True}, {"ascend": True}, {"descend": False}]
+    for call in calls:
+        for mutate in (False, True):
+            root_plain, root_fast = tree(), tree()
+            start_plain = root_plain if "siblings" not in call and "ascend" not in call else root_plain[1]
+            start_fast = root_fast if "siblings" not in call and "ascend" not in call else root_fast[1]
+            plain = walk(book_speed._original_findall, start_plain, mutate=mutate, **call)
+            fast = walk(book_speed.findall, start_fast, mutate=mutate, **call)
+            assert fast == plain, (call, mutate)
+            assert root_fast.pformat() == root_plain.pformat()
+
+
+def test_walkabout_visits_and_departs_as_docutils_does() -> None:
+    """The writers' traversal without debug messages visits and departs the same nodes, with docutils' ways
+    of skipping a node, its departure, its children or its siblings, and of stopping."""
+    from docutils import frontend, nodes, utils
+
+    document = utils.new_document("test", frontend.get_default_settings())
+    document += nodes.section("", nodes.title("", "skip-children"), nodes.paragraph("", "skip-node"),
+                              nodes.paragraph("", "skip-departure", nodes.emphasis("", "inner")),
+                              nodes.paragraph("", "skip-siblings"), nodes.paragraph("", "never"))
+    document += nodes.section("", nodes.paragraph("", "stop"), nodes.paragraph("", "after stop"))
+    signals = {"skip-children": nodes.SkipChildren, "skip-node": nodes.SkipNode,
+               "skip-departure": nodes.SkipDeparture, "skip-siblings": nodes.SkipSiblings, "stop": nodes.StopTraversal}
+
+    class Visitor(nodes.GenericNodeVisitor):
+        def __init__(self, document: nodes.document) -> None:
+            super().__init__(document)
+            self.seen: list[str] = []
+
+        def default_visit(self, node: nodes.Node) -> None:
+            self.seen.append(f"visit {node.astext()[:14]}")
+            if isinstance(node, nodes.Text) and str(node) in signals:
+                raise signals[str(node)]
+
+        def default_departure(self, node: nodes.Node) -> None:
+            self.seen.append(f"depart {node.astext()[:14]}")
+
+    for debug in (False, True):
+        document.reporter.debug_flag = debug
+        plain, fast = Visitor(document), Visitor(document)
+        stopped = (book_speed._original_walkabout(document, plain), book_speed.walkabout(document, fast))
+        assert fast.seen == plain.seen and stopped[0] == stopped[1] and "visit after stop" not in fast.seen
