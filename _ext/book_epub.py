@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 STYLESHEET = "_static/book-epub.css"
 COVER = "_static/book-cover.svg"
 EPUB_STATIC = {"epub.css", "pygments.css", "book-epub.css", "book-cover.svg"}
+CSS_URL_RE = re.compile(r"url\(['\"]?([^'\")]+)['\"]?\)")
 LINK_RE = re.compile(r'(<a\b[^>]*?\shref=")([^"#][^"]*)(")')
 BARE_DOWNLOAD_RE = re.compile(r"(<a\b[^>]*?\sdownload)(?=[\s>])")  # XHTML has no attribute without a value
 MANIFEST_ITEM_RE = re.compile(r'<item id="([^"]+)" href="([^"]+\.xhtml)" media-type="application/xhtml\+xml" />')
@@ -53,8 +54,12 @@ class BookEpubBuilder(Epub3Builder):
         (static / "book-epub.css").write_text(css, encoding="utf-8")
         # The site's scripts, styles and icons have no place in the EPUB: keep only what its pages use (the
         # figures are in _images/, where Sphinx copies every image a page shows).
+        keep = set(EPUB_STATIC)
+        for css in EPUB_STATIC:
+            if css.endswith(".css") and (static / css).is_file():  # and the images those styles use
+                keep |= set(CSS_URL_RE.findall((static / css).read_text(encoding="utf-8")))
         for path in sorted(static.rglob("*"), reverse=True):
-            if path.is_file() and path.name not in EPUB_STATIC:
+            if path.is_file() and path.name not in keep:
                 path.unlink()
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
