@@ -108,8 +108,12 @@ def epub_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, 
         context["body"] = polish_html(body)
 
 
-def set_defaults(app: Sphinx, config: Any) -> None:
-    """EPUB metadata from the book's own settings, unless _config.yml gives them."""
+def set_defaults(app: Sphinx) -> None:
+    """EPUB metadata from the book's own settings, unless _config.yml gives them (for the EPUB only: the site's
+    pages name no version, and keep it that way)."""
+    if not isinstance(app.builder, BookEpubBuilder):
+        return
+    config = app.config
     if not config.epub_cover:
         config.epub_cover = (COVER, "epub-cover.html")
     name, date = edition(Path(app.srcdir))
@@ -128,5 +132,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.builders.epub3")
     app.add_builder(BookEpubBuilder, override=True)
     app.connect("html-page-context", epub_page, priority=950)  # after book_site's lean_page
-    app.connect("config-inited", set_defaults)
+    app.connect("builder-inited", set_defaults, priority=400)  # before Sphinx checks the EPUB's metadata
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
