@@ -249,7 +249,6 @@ class PdfBuilder(StandaloneHTMLBuilder):
             "contents": self.contents(docnames[1:]),
             "front": chapters[0],
             "citing": self.label_anchor("citing"),  # the front matter's "How to cite the book", if it has one
-            "rest": chapters[1:],
         }
         document = self.templates.render(BOOK_TEMPLATE, context)
         html_path = outdir / "book.html"
