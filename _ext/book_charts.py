@@ -45,6 +45,17 @@ def text_width(text: str, size: float) -> float:
     return 0.58 * size * len(text)
 
 
+def wrap(text: str, width: float, size: float) -> list[str]:
+    """``text`` in lines no wider than ``width`` (by text_width), broken at spaces."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [text]
+
+
 @dataclass
 class Axis:
     """A linear or logarithmic axis from ``low`` to ``high`` with labelled ticks."""
@@ -94,7 +105,7 @@ class Chart:
         self.layers: list[str] = []
         self.notes: list[str] = []
         self.key: list[str] = []
-        self.key_rows = 0
+        self.key_rows = 0.0  # a wrapped label takes part of a row more
         self.placed: list[tuple[float, float, float, float]] = []  # label boxes, to keep notes apart
 
     def px(self, value: float) -> float:
@@ -143,10 +154,18 @@ class Chart:
         self.key.append(f'<text x="{PLOT_RIGHT + 20}" y="{TOP + 14}" font-weight="bold">{escape(title)}</text>')
 
     def key_entry(self, swatch: str, label: str) -> None:
+        """A swatch and its label; a label wider than the key's strip wraps onto more lines (it was cut off)."""
         self.key_rows += 1
         y = TOP + 14 + self.key_rows * 24
         self.key.append(swatch.format(x=_n(PLOT_RIGHT + 28), y=_n(y - 4.5)))
-        self.key.append(f'<text x="{PLOT_RIGHT + 42}" y="{y}">{escape(label)}</text>')
+        lines = wrap(label, WIDTH - (PLOT_RIGHT + 42), TICK_SIZE)
+        if len(lines) == 1:
+            self.key.append(f'<text x="{PLOT_RIGHT + 42}" y="{_n(y)}">{escape(label)}</text>')
+            return
+        spans = "".join(f'<tspan x="{PLOT_RIGHT + 42}" dy="{0 if n == 0 else 16}">{escape(line)}</tspan>'
+                        for n, line in enumerate(lines))
+        self.key.append(f'<text x="{PLOT_RIGHT + 42}" y="{_n(y)}">{spans}</text>')
+        self.key_rows += (len(lines) - 1) * 16 / 24
 
     # --- Notes (labels next to points) ---
 

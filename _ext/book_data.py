@@ -922,8 +922,8 @@ def as_json(dataset: Dataset) -> str:
 
 
 def write_downloads(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
+    if exception is not None or app.builder.name not in ("html", "dirhtml"):
+        return  # the site's files; the PDF and the EPUB link to them on the site
     datasets: dict[str, Dataset] = getattr(app, "book_datasets", {})
     out = Path(app.outdir) / "data"
     out.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,9 @@ production build with comments configured), and the people who changed this chap
 
 ``{contributors}`` renders everyone who has changed the book, for the front matter.
 
+``{book-downloads}`` links to the whole book as PDF and EPUB (``_templates/downloads.html``), which the deploy
+workflow publishes next to the site; every chapter footer has the same links.
+
 Contributors come from ``git log`` on the local checkout, so the build needs no network. A name links to a
 GitHub profile only when the commit e-mail is a GitHub noreply address; e-mail addresses are never published.
 """
@@ -118,6 +121,16 @@ def render_template(app: Sphinx, name: str, context: dict[str, Any]) -> list[nod
     return [nodes.raw("", app.builder.templates.render(name, context), format="html")]
 
 
+def download_urls(app: Sphinx) -> dict[str, str]:
+    """Where the deploy workflow publishes the PDF and the EPUB: next to the site, at its published address (the
+    same address in the site, the PDF and the EPUB, none of which carries the other files)."""
+    base = (app.config.html_baseurl or "").rstrip("/")
+    base = f"{base}/" if base else ""
+    pdf = getattr(app.config, "book_pdf_filename", "book.pdf")
+    epub = f"{getattr(app.config, 'epub_basename', 'book')}.epub"
+    return {"pdf_url": base + pdf, "epub_url": base + epub}
+
+
 class ChapterFooter(SphinxDirective):
     """``{chapter-footer}``: feedback, comments and contributors for the current chapter."""
 
@@ -138,6 +151,7 @@ class ChapterFooter(SphinxDirective):
             "contributors": git_contributors(str(srcdir), relpath),
             "comments": comments,
             "term": relpath,
+            **download_urls(app),
         }
         return render_template(app, "chapter-footer.html", context)
 
@@ -150,6 +164,15 @@ class ContributorList(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         app = self.env.app
         return render_template(app, "contributors.html", {"contributors": git_contributors(str(app.srcdir), None)})
+
+
+class BookDownloads(SphinxDirective):
+    """``{book-downloads}``: links to the whole book as PDF and EPUB."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        return render_template(self.env.app, "downloads.html", download_urls(self.env.app))
 
 
 def add_comments_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
@@ -171,5 +194,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
         app.add_config_value("comments_config", {}, "html")
     app.add_directive("chapter-footer", ChapterFooter)
     app.add_directive("contributors", ContributorList)
+    app.add_directive("book-downloads", BookDownloads)
     app.connect("html-page-context", add_comments_script)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

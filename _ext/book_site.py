@@ -217,6 +217,8 @@ def unmatched_fixes(texts: Iterator[str] | list[str], theme: str = "furo") -> li
 def polish_site(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    if app.builder.name == "epub":
+        return  # its pages are packed into the .epub before this event; book_epub polishes each as it is written
     texts = []
     for path in Path(app.outdir).rglob("*.html"):
         text = path.read_text(encoding="utf-8")
@@ -224,7 +226,8 @@ def polish_site(app: Sphinx, exception: Exception | None) -> None:
         if fixed != text:
             path.write_text(fixed, encoding="utf-8")
         texts.append(fixed)
-    for old in unmatched_fixes(texts, app.config.html_theme):
+    theme = getattr(getattr(app.builder, "theme", None), "name", app.config.html_theme)  # the PDF's is not furo
+    for old in unmatched_fixes(texts, theme):
         logger.warning(f"book_site: the HTML fix for {old[:60]!r} matched no page: the theme's markup has changed; "
                        "update or remove it in HTML_FIXES (_ext/book_site.py)", type="book", subtype="html")
 
@@ -241,8 +244,8 @@ FRONT_MATTER_RE = re.compile(r"\A---\n.*?\n---\n+", re.S)
 
 
 def write_exports(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
+    if exception is not None or app.builder.name not in ("html", "dirhtml"):
+        return  # the site's files; the PDF and the EPUB link to them on the site
     srcdir, outdir = Path(app.srcdir), Path(app.outdir)
     base = (app.config.html_baseurl or "/").rstrip("/") + "/"
     title = app.config.html_title or app.config.project
