@@ -14,7 +14,7 @@ PORT   ?= 8000
 # Strict by default: warnings are errors, nitpicky references, and every problem reported in one run.
 STRICT := -W -n --keep-going
 
-.PHONY: help install install-dev system-deps print-deps build pdf epub downloads serve live conf test test-fast linkcheck linkcheck-changed bench lock clean
+.PHONY: help install install-dev system-deps print-deps build pdf epub downloads serve live conf lint test test-fast linkcheck linkcheck-changed bench lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -108,7 +108,15 @@ live: conf ## Live preview: rebuild on save and reload the browser, at http://12
 	$(BIN)/python _ext/book_live.py . $(BUILD)/live -b dirhtml --host $(HOST) --port $(PORT) \
 	  --ignore "$(BUILD)/*" --ignore ".venv/*" --ignore "tests/*" --ignore "node_modules/*" --ignore "conf.py"
 
-test: install-dev system-deps ## Run every test (build, consistency, bad input, extensions, browser)
+LINTED := _ext tests examples _bench .ci
+lint: install-dev ## Lint: ruff (check and format), codespell, yamllint, zizmor; pre-commit runs the same
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/codespell
+	$(BIN)/yamllint --strict .
+	$(BIN)/zizmor --offline --no-progress .github/workflows
+
+test: install-dev system-deps lint ## Run every test (lint, build, consistency, bad input, extensions, browser)
 	$(BIN)/python -m pytest
 
 test-fast: install-dev ## Run the tests that need no browser and build no PDF or EPUB

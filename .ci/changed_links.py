@@ -68,8 +68,13 @@ def added_urls(diff: str) -> list[str]:
 
 def git_diff(base: str, root: Path = ROOT) -> str:
     """The diff of the book's sources between the merge base with `base` and the working tree's HEAD."""
-    return subprocess.run(["git", "diff", "--unified=0", f"{base}...HEAD", "--", *SOURCES], cwd=root,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "diff", "--unified=0", f"{base}...HEAD", "--", *SOURCES],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def ignore_patterns(root: Path = ROOT) -> list[re.Pattern[str]]:
@@ -84,8 +89,16 @@ def ignore_patterns(root: Path = ROOT) -> list[re.Pattern[str]]:
 def verdict(status: int | None, error: str | None = None) -> str:
     """'ok', 'broken' or 'warning' for an HTTP status (None when the request failed before a response)."""
     if status is None:
-        return "broken" if error and ("Name or service not known" in error or "nodename nor servname" in error
-                                      or "No address associated" in error) else "warning"
+        return (
+            "broken"
+            if error
+            and (
+                "Name or service not known" in error
+                or "nodename nor servname" in error
+                or "No address associated" in error
+            )
+            else "warning"
+        )
     if status in BROKEN_STATUSES:
         return "broken"
     if status >= 400:

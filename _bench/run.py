@@ -67,8 +67,9 @@ def copy_book(dest: Path) -> Path:
 SEARCH_INDEX_RE = re.compile(r"search index: .* indexed by Pagefind in ([0-9.]+) s")
 
 
-def build(book: Path, strict: bool = True, cpu: list[float] | None = None,
-          indexing: list[float] | None = None) -> float:
+def build(
+    book: Path, strict: bool = True, cpu: list[float] | None = None, indexing: list[float] | None = None
+) -> float:
     """Wall-clock seconds of a clean build; its CPU seconds (user + system) are appended to ``cpu``, and the
     seconds Pagefind took to index the site (as _ext/book_search.py reports them) to ``indexing``."""
     shutil.rmtree(book / "_build", ignore_errors=True)
@@ -100,8 +101,21 @@ def print_build(book: Path, builder: str, cpu: list[float], layout: list[float])
     CPU seconds are appended to ``cpu`` and, for the PDF, WeasyPrint's layout seconds to ``layout``."""
     out = book / "_build" / f"{builder}-build"
     shutil.rmtree(out, ignore_errors=True)
-    command = [str(BIN / "jupyter-book"), "build", str(book), "--builder", "custom", "--custom-builder", builder,
-               "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
+    command = [
+        str(BIN / "jupyter-book"),
+        "build",
+        str(book),
+        "--builder",
+        "custom",
+        "--custom-builder",
+        builder,
+        "--path-output",
+        str(out),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--all",
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
@@ -132,8 +146,14 @@ def plain_jupyter_book(config: dict[str, Any]) -> None:
     """Jupyter Book's defaults (extensions, sphinx-book-theme, MathJax), keeping the book's own directives."""
     sphinx = config["sphinx"]["config"]
     ours = [e for e in sphinx.pop("extensions") if e.startswith("book_")]
-    for key in ("html_theme", "html_theme_options", "html_math_renderer", "pygments_style", "html_css_files",
-                "html_permalinks_icon"):
+    for key in (
+        "html_theme",
+        "html_theme_options",
+        "html_math_renderer",
+        "pygments_style",
+        "html_css_files",
+        "html_permalinks_icon",
+    ):
         sphinx.pop(key, None)
     ours = [e for e in ours if e not in ("book_site", "book_search")]  # plain Jupyter Book keeps Sphinx's search
     config["sphinx"]["extra_extensions"] = ["sphinxcontrib.bibtex", *ours]
@@ -151,9 +171,24 @@ def live_rebuild_times(book: Path, runs: int) -> list[float]:
     port = free_port()
     out = book / "_build" / "live"
     server = subprocess.Popen(
-        [str(BIN / "sphinx-autobuild"), str(book), str(out), "-b", "dirhtml", "--host", "127.0.0.1",
-         "--port", str(port), "--ignore", str(book / "_build"), "--ignore", str(book / "conf.py")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=book,
+        [
+            str(BIN / "sphinx-autobuild"),
+            str(book),
+            str(out),
+            "-b",
+            "dirhtml",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ignore",
+            str(book / "_build"),
+            "--ignore",
+            str(book / "conf.py"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=book,
     )
     url = f"http://127.0.0.1:{port}/licences/"
     try:
@@ -204,7 +239,7 @@ def weigh_pages(site: Path, paths: list[str]) -> dict[str, dict[str, Any]]:
             context = browser.new_context()
             page = context.new_page()
             requests: list[Any] = []
-            page.on("request", lambda request: requests.append(request))
+            page.on("request", requests.append)
             page.goto(base + path, wait_until="networkidle")
             host = base.split("/")[2]
             size = count = 0
@@ -218,7 +253,11 @@ def weigh_pages(site: Path, paths: list[str]) -> dict[str, dict[str, Any]]:
                 sizes = request.sizes()
                 size += sizes["responseBodySize"] + sizes["responseHeadersSize"]
                 count += 1
-            results[path or "/"] = {"kb": round(size / 1000, 1), "requests": count, "third_party": sorted(third_party)}
+            results[path or "/"] = {
+                "kb": round(size / 1000, 1),
+                "requests": count,
+                "third_party": sorted(third_party),
+            }
             context.close()
         browser.close()
     return results
@@ -238,15 +277,27 @@ def lighthouse(site: Path, paths: list[str], runs: int = 3) -> dict[str, dict[st
             for path in paths:
                 with tempfile.NamedTemporaryFile(suffix=".json") as report:
                     result = subprocess.run(
-                        [npx, "--yes", LIGHTHOUSE, base + path, "--quiet", "--output=json",
-                         f"--output-path={report.name}",
-                         "--only-categories=performance,accessibility,best-practices,seo",
-                         f"--chrome-flags={flags}"],
-                        capture_output=True, text=True, env=env, timeout=300,
+                        [
+                            npx,
+                            "--yes",
+                            LIGHTHOUSE,
+                            base + path,
+                            "--quiet",
+                            "--output=json",
+                            f"--output-path={report.name}",
+                            "--only-categories=performance,accessibility,best-practices,seo",
+                            f"--chrome-flags={flags}",
+                        ],
+                        capture_output=True,
+                        text=True,
+                        env=env,
+                        timeout=300,
                     )
                     if result.returncode == 0:
                         categories = json.loads(Path(report.name).read_text())["categories"]
-                        audits[path or "/"].append({k: round((v["score"] or 0) * 100) for k, v in categories.items()})
+                        audits[path or "/"].append(
+                            {k: round((v["score"] or 0) * 100) for k, v in categories.items()}
+                        )
     scores: dict[str, dict[str, Any]] = {}
     for page, results in audits.items():
         if not results:
@@ -264,10 +315,15 @@ def median(values: list[float]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="runs per timing (default 3)")
-    parser.add_argument("--quick", action="store_true",
-                        help="weigh and audit only five pages (front page, models, glossary, licences, search)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="weigh and audit only five pages (front page, models, glossary, licences, search)",
+    )
     parser.add_argument("--no-lighthouse", action="store_true")
-    parser.add_argument("--lighthouse-runs", type=int, default=3, help="audits per page (default 3; median reported)")
+    parser.add_argument(
+        "--lighthouse-runs", type=int, default=3, help="audits per page (default 3; median reported)"
+    )
     parser.add_argument("--builds-only", action="store_true", help="time the builds, skip live preview and pages")
     parser.add_argument("--print-runs", type=int, default=1, help="runs per PDF and EPUB timing (default 1)")
     parser.add_argument("--no-print", action="store_true", help="skip the PDF and EPUB builds")
@@ -289,9 +345,12 @@ def main() -> int:
         report["search_indexing_s"] = median(indexing)
         report["data_layer_cost_s"] = median([a - b for a, b in zip(clean, no_data)])
         report["data_layer_cost_cpu_s"] = median([a - b for a, b in zip(clean_cpu, no_data_cpu)])
-        report["build_times_s"] = {"with_data": [round(t, 2) for t in clean], "without": [round(t, 2) for t in no_data],
-                                   "with_data_cpu": [round(t, 2) for t in clean_cpu],
-                                   "without_cpu": [round(t, 2) for t in no_data_cpu]}
+        report["build_times_s"] = {
+            "with_data": [round(t, 2) for t in clean],
+            "without": [round(t, 2) for t in no_data],
+            "with_data_cpu": [round(t, 2) for t in clean_cpu],
+            "without_cpu": [round(t, 2) for t in no_data_cpu],
+        }
         if not args.no_print:
             for builder in ("pdf", "epub"):
                 times: list[float] = []
@@ -325,8 +384,10 @@ def main() -> int:
             paths = [p for p in paths if p in ("", "models/", "glossary/", "licences/", "search/")]
         report["pages"] = {"ours": weigh_pages(keep, paths), "plain_jupyter_book": weigh_pages(plain_site, paths)}
         if not args.no_lighthouse:
-            report["lighthouse"] = {"ours": lighthouse(keep, paths, args.lighthouse_runs),
-                                    "plain_jupyter_book": lighthouse(plain_site, paths, args.lighthouse_runs)}
+            report["lighthouse"] = {
+                "ours": lighthouse(keep, paths, args.lighthouse_runs),
+                "plain_jupyter_book": lighthouse(plain_site, paths, args.lighthouse_runs),
+            }
 
     return finish(report)
 
@@ -342,28 +403,47 @@ def finish(report: dict[str, Any]) -> int:
 def print_report(report: dict[str, Any]) -> None:
     print(f"\n## Build ({report['runs']} runs, medians)\n")
     print("| measure | seconds |\n| --- | --- |")
-    for key in ("clean_build_s", "search_indexing_s", "clean_build_without_data_layer_s", "data_layer_cost_s",
-                "data_layer_cost_cpu_s", "pdf_build_s", "pdf_build_cpu_s", "pdf_layout_s", "epub_build_s",
-                "epub_build_cpu_s", "live_rebuild_s"):
+    for key in (
+        "clean_build_s",
+        "search_indexing_s",
+        "clean_build_without_data_layer_s",
+        "data_layer_cost_s",
+        "data_layer_cost_cpu_s",
+        "pdf_build_s",
+        "pdf_build_cpu_s",
+        "pdf_layout_s",
+        "epub_build_s",
+        "epub_build_cpu_s",
+        "live_rebuild_s",
+    ):
         if key in report:
             print(f"| {key} | {report[key]} |")
     if "pages" not in report:
         return
     print("\n## Pages (gzip, before images)\n")
-    print("| page | ours KB | ours requests | ours 3rd-party | plain JB KB | plain JB requests | plain JB 3rd-party |")
+    print(
+        "| page | ours KB | ours requests | ours 3rd-party | plain JB KB | plain JB requests | plain JB 3rd-party |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     ours, plain = report["pages"]["ours"], report["pages"]["plain_jupyter_book"]
     for page, o in ours.items():
         p = plain.get(page, {})
-        print(f"| {page} | {o['kb']} | {o['requests']} | {len(o['third_party'])} | {p.get('kb')} | "
-              f"{p.get('requests')} | {len(p.get('third_party', []))} |")
+        print(
+            f"| {page} | {o['kb']} | {o['requests']} | {len(o['third_party'])} | {p.get('kb')} | "
+            f"{p.get('requests')} | {len(p.get('third_party', []))} |"
+        )
     if report.get("lighthouse"):
         print("\n## Lighthouse, mobile (medians: performance / accessibility / best practices / SEO)\n")
         print("| page | ours | ours, performance per run | plain Jupyter Book |\n| --- | --- | --- | --- |")
-        fmt = lambda s: "/".join(str(s.get(k, "-")) for k in ("performance", "accessibility", "best-practices", "seo"))  # noqa: E731
+
+        def fmt(s: dict[str, Any]) -> str:
+            return "/".join(str(s.get(k, "-")) for k in ("performance", "accessibility", "best-practices", "seo"))
+
         for page, scores in report["lighthouse"]["ours"].items():
             runs = ", ".join(map(str, scores.get("performance_runs", [])))
-            print(f"| {page} | {fmt(scores)} | {runs} | {fmt(report['lighthouse']['plain_jupyter_book'].get(page, {}))} |")
+            print(
+                f"| {page} | {fmt(scores)} | {runs} | {fmt(report['lighthouse']['plain_jupyter_book'].get(page, {}))} |"
+            )
 
 
 if __name__ == "__main__":

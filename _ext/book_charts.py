@@ -138,7 +138,9 @@ class Chart:
             )
         labels = list(x_tick_labels) if x_tick_labels is not None else [number(t) for t in xs]
         for tick, label in zip(xs, labels):
-            parts.append(f'<text x="{_n(self.px(tick))}" y="{PLOT_BOTTOM + 8 + TICK_SIZE}" text-anchor="middle">{escape(label)}</text>')
+            parts.append(
+                f'<text x="{_n(self.px(tick))}" y="{PLOT_BOTTOM + 8 + TICK_SIZE}" text-anchor="middle">{escape(label)}</text>'
+            )
         parts.append("</g>")
         middle_x, middle_y = (LEFT + PLOT_RIGHT) / 2, (TOP + PLOT_BOTTOM) / 2
         parts.append(
@@ -162,8 +164,10 @@ class Chart:
         if len(lines) == 1:
             self.key.append(f'<text x="{PLOT_RIGHT + 42}" y="{_n(y)}">{escape(label)}</text>')
             return
-        spans = "".join(f'<tspan x="{PLOT_RIGHT + 42}" dy="{0 if n == 0 else 16}">{escape(line)}</tspan>'
-                        for n, line in enumerate(lines))
+        spans = "".join(
+            f'<tspan x="{PLOT_RIGHT + 42}" dy="{0 if n == 0 else 16}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
         self.key.append(f'<text x="{PLOT_RIGHT + 42}" y="{_n(y)}">{spans}</text>')
         self.key_rows += (len(lines) - 1) * 16 / 24
 
@@ -180,7 +184,9 @@ class Chart:
             if inside and clear:
                 self.placed.append(box)
                 at = px + 6 if anchor == "start" else px - 6
-                self.notes.append(f'<text x="{_n(at)}" y="{_n(py - 4)}" text-anchor="{anchor}">{escape(text)}</text>')
+                self.notes.append(
+                    f'<text x="{_n(at)}" y="{_n(py - 4)}" text-anchor="{anchor}">{escape(text)}</text>'
+                )
                 return True
         return False
 
@@ -189,8 +195,14 @@ class Chart:
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="data-chart">'
             + axes
             + "".join(self.layers)
-            + (f'<g fill="currentColor" font-size="{NOTE_SIZE}">' + "".join(self.notes) + "</g>" if self.notes else "")
-            + f'<g fill="currentColor" font-size="{TICK_SIZE}">' + "".join(self.key) + "</g>"
+            + (
+                f'<g fill="currentColor" font-size="{NOTE_SIZE}">' + "".join(self.notes) + "</g>"
+                if self.notes
+                else ""
+            )
+            + f'<g fill="currentColor" font-size="{TICK_SIZE}">'
+            + "".join(self.key)
+            + "</g>"
             + "</svg>"
         )
 
@@ -226,7 +238,10 @@ def stacked_bars(
             )
         bars.append("</g>")
         chart.layers.append("".join(bars))
-        chart.key_entry(f'<rect x="{{x}}" y="{{y}}" width="10" height="10" transform="translate(-5 -5)" fill="{colour}"/>', label)
+        chart.key_entry(
+            f'<rect x="{{x}}" y="{{y}}" width="10" height="10" transform="translate(-5 -5)" fill="{colour}"/>',
+            label,
+        )
     return chart.svg(chart.axes(centres, [str(c) for c in categories]))
 
 
@@ -277,7 +292,7 @@ def scatter(
         layer = [f'<g fill="{colour}" stroke="currentColor" stroke-width="0.6">']
         for px, py, name in group.points:
             shape = marker.format(x=_n(chart.px(px)), y=_n(chart.py(py)))
-            layer.append(shape.replace("/>", f"><title>{escape(name)}</title></{shape[1:shape.index(' ')]}>", 1))
+            layer.append(shape.replace("/>", f"><title>{escape(name)}</title></{shape[1 : shape.index(' ')]}>", 1))
         layer.append("</g>")
         chart.layers.append("".join(layer))
         swatch = marker.replace("/>", f' fill="{colour}" stroke="currentColor" stroke-width="0.6"/>')

@@ -91,17 +91,11 @@ def check_chapter_source(path: Path, text: str) -> list[tuple[int, str]]:
             (footer[-1] if footer else last, "a chapter has exactly one '{chapter-footer}' block, near its end")
         )
     if len(bibliography) != 1:
-        problems.append(
-            (last, "a chapter ends with its '{bibliography}' block (':filter: docname in docnames')")
-        )
+        problems.append((last, "a chapter ends with its '{bibliography}' block (':filter: docname in docnames')"))
     if footer and bibliography:
         if not footer[0] < bibliography[0]:
             problems.append((footer[0], "the '{chapter-footer}' block comes before the bibliography"))
-        trailing = [
-            (n, line)
-            for n, line in meaningful
-            if n > bibliography[0] and not line.startswith((":", "`"))
-        ]
+        trailing = [(n, line) for n, line in meaningful if n > bibliography[0] and not line.startswith((":", "`"))]
         if trailing:
             problems.append((trailing[0][0], "nothing may follow the chapter's bibliography"))
     return problems
@@ -125,8 +119,13 @@ def check_tldr_citations(lines: list[str], start: int) -> list[tuple[int, str]]:
     for number, bullet in bullets:
         keys = [key for group in CITE_RE.findall(bullet) for key in group.split(",") if key.strip()]
         if len(keys) > TLDR_MAX_CITATIONS:
-            problems.append((number, f"a TL;DR bullet cites at most {TLDR_MAX_CITATIONS} sources (this one cites "
-                                     f"{len(keys)}); keep the most direct ones and cite the rest in the body"))
+            problems.append(
+                (
+                    number,
+                    f"a TL;DR bullet cites at most {TLDR_MAX_CITATIONS} sources (this one cites "
+                    f"{len(keys)}); keep the most direct ones and cite the rest in the body",
+                )
+            )
     return problems
 
 
@@ -152,8 +151,13 @@ def check_citation_keys(text: str) -> tuple[str, list[tuple[int, str]]]:
         if not bad:
             return match.group(0)
         line = text.count("\n", 0, match.start()) + 1
-        problems.append((line, f"malformed citation key {bad[0]!r} in {match.group(0)}: keys are letters, digits and "
-                               "'_:.-+', separated by commas"))
+        problems.append(
+            (
+                line,
+                f"malformed citation key {bad[0]!r} in {match.group(0)}: keys are letters, digits and "
+                "'_:.-+', separated by commas",
+            )
+        )
         return "(malformed citation)"
 
     return CITE_RE.sub(neutralise, text), problems
@@ -179,8 +183,13 @@ def check_glossary_aliases(text: str) -> list[tuple[int, str]]:
             first = lines[body].strip()
             following = lines[body + 1] if body + 1 < len(lines) else ""
             if len(first.split()) <= 3 and not first.endswith((".", ":", ";")) and following.startswith("  "):
-                problems.append((body + 1, f"'{first}' is indented into the definition of '{line.strip()}': an alias "
-                                           "goes at column 0 under the term, and the definition starts on the next line"))
+                problems.append(
+                    (
+                        body + 1,
+                        f"'{first}' is indented into the definition of '{line.strip()}': an alias "
+                        "goes at column 0 under the term, and the definition starts on the next line",
+                    )
+                )
     return problems
 
 
@@ -225,13 +234,20 @@ def on_builder_inited(app: Sphinx) -> None:
     entries = toc_entries(toc.read_text(encoding="utf-8"))
     for line, name in entries:
         if not (Path(app.srcdir) / f"{name}.md").exists():
-            warn_at(f"entry '{name}' has no file {name}.md: create it or remove the entry", "_toc.yml", line, "toc")
+            warn_at(
+                f"entry '{name}' has no file {name}.md: create it or remove the entry", "_toc.yml", line, "toc"
+            )
     listed = {name for _, name in entries}
     for path in sorted(Path(app.srcdir).glob("*.md")):
         if path.name in app.config.book_root_non_chapters:
             continue
         if path.stem not in listed:
-            warn_at(f"'{path.name}' is not listed in _toc.yml: add '- file: {path.stem}' under chapters", path.name, 1, "toc")
+            warn_at(
+                f"'{path.name}' is not listed in _toc.yml: add '- file: {path.stem}' under chapters",
+                path.name,
+                1,
+                "toc",
+            )
 
 
 # --- Bibliography -----------------------------------------------------------------------------------------
@@ -251,7 +267,7 @@ def bib_entries(text: str) -> list[dict[str, Any]]:
         line += text.count("\n", counted, match.start("type"))
         counted = match.start("type")
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        body = text[match.end():end]
+        body = text[match.end() : end]
         fields = {
             name.lower(): value.strip()
             for name, value in re.findall(r"^\s*([A-Za-z_]+)\s*=\s*(.+?),?\s*$", body, flags=re.MULTILINE)
@@ -283,7 +299,7 @@ def check_bib_entries(entries: list[dict[str, Any]]) -> list[tuple[int, str]]:
                 problems.append((line, f"entry '{key}' has no '{field}' field"))
         if "url" not in fields and "doi" not in fields:
             problems.append((line, f"entry '{key}' needs a 'url' or a 'doi'"))
-        url = fields.get("url", "").strip("{}\" ")
+        url = fields.get("url", "").strip('{}" ')
         if url and not url.startswith("https://"):
             problems.append((line, f"entry '{key}' has a url that is not https: {url}"))
         if url and entry["type"] in WEB_TYPES and "eprint" not in fields and "urldate" not in fields:

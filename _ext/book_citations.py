@@ -26,14 +26,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pybtex.plugin
+from book_site import add_page_script
 from pybtex.database import Entry, Person
 from pybtex.richtext import Text
 from pybtex.style.formatting.alpha import Style as AlphaStyle
 from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
-
-from book_site import add_page_script
 
 # One or more names (letters, digits, spaces and common punctuation), an optional "et al.", a year (or n.d.)
 # and an optional disambiguating letter.

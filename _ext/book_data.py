@@ -29,19 +29,18 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
+import book_charts as charts
 import yaml
+from book_checks import bib_keys, warn_at
+from book_site import add_page_script, html_writer
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
 from docutils.utils import smartquotes
 from sphinx.application import Sphinx
-from sphinx.util import logging
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
-
-import book_charts as charts
-from book_checks import bib_keys, warn_at
-from book_site import add_page_script, html_writer
 
 logger = logging.getLogger(__name__)
 
@@ -142,9 +141,7 @@ def date_fields(schema: dict[str, Any]) -> list[str]:
     return [name for name, spec in schema["items"]["properties"].items() if is_date(spec)]
 
 
-def validate(
-    dataset: Dataset, bib_keys: set[str], licence_ids: set[str], today: dt.date
-) -> list[Problem]:
+def validate(dataset: Dataset, bib_keys: set[str], licence_ids: set[str], today: dt.date) -> list[Problem]:
     """Every problem with a data set, each located at the row (or field) it concerns."""
     from jsonschema import Draft202012Validator
 
@@ -212,7 +209,9 @@ def load_all(srcdir: Path, bibfiles: list[str], today: dt.date) -> tuple[dict[st
         problems += load_problems
         datasets[path.stem] = Dataset(path.stem, path, json.loads(schema_path.read_text(encoding="utf-8")), rows)
     keys = {key for name in bibfiles for key in bib_keys((srcdir / name).read_text(encoding="utf-8"))}
-    licence_ids = {str(row.values.get("id")) for row in datasets["licences"].rows} if "licences" in datasets else set()
+    licence_ids = (
+        {str(row.values.get("id")) for row in datasets["licences"].rows} if "licences" in datasets else set()
+    )
     for dataset in datasets.values():
         problems += validate(dataset, keys, licence_ids, today)
     return datasets, problems
@@ -246,7 +245,11 @@ def parse_where(text: str) -> list[tuple[str, str, list[str]]]:
 def matches(row: dict[str, Any], conditions: list[tuple[str, str, list[str]]]) -> bool:
     for column, op, wanted in conditions:
         value = row.get(column)
-        values = [str(v) for v in value] if isinstance(value, list) else [str(value).lower() if isinstance(value, bool) else str(value)]
+        values = (
+            [str(v) for v in value]
+            if isinstance(value, list)
+            else [str(value).lower() if isinstance(value, bool) else str(value)]
+        )
         hit = any(v in wanted for v in values)
         if (op == "=") != hit:
             return False
@@ -420,7 +423,10 @@ class DataTable(_DataDirective):
         # rows is ten thousand nodes, which every later transform, pickle and writer walks (seconds a build).
         html: list[str] = [
             '<thead><tr class="row-odd">',
-            *(f'<th class="head" scope="col">{html_escape(dataset.title(c), quote=False)}</th>\n' for c in columns),
+            *(
+                f'<th class="head" scope="col">{html_escape(dataset.title(c), quote=False)}</th>\n'
+                for c in columns
+            ),
             "</tr></thead>\n<tbody>\n",
         ]
 
@@ -480,14 +486,15 @@ class DataDownloads(_DataDirective):
         html = (
             '<table class="data-downloads"><caption>The book\'s data sets ('
             + DATA_LICENCE
-            + ")</caption><thead><tr><th scope=\"col\">Data set</th><th scope=\"col\">What it holds</th>"
-            "<th scope=\"col\">Rows</th><th scope=\"col\">Checked up to</th><th scope=\"col\">Download</th></tr>"
+            + ')</caption><thead><tr><th scope="col">Data set</th><th scope="col">What it holds</th>'
+            '<th scope="col">Rows</th><th scope="col">Checked up to</th><th scope="col">Download</th></tr>'
             "</thead><tbody>" + "".join(rows) + "</tbody></table>"
         )
         return [nodes.raw("", html, format="html")]
 
 
 # --- Figures ----------------------------------------------------------------------------------------------
+
 
 def _year(value: Any) -> int | None:
     match = DATE_RE.match(str(value)) if value else None
@@ -516,9 +523,20 @@ def releases_by_licence(datasets: dict[str, Dataset]) -> tuple[str, str]:
     years = list(range(min(counts), max(counts) + 1))  # a year without releases is a gap, not left out
     for year in years:
         counts.setdefault(year, {})
-    order = [f for f in ("permissive", "custom-model", "non-commercial", "copyleft", "weak-copyleft",
-                         "public-domain", "source-available", "other")
-             if any(f in counts[y] for y in years)]
+    order = [
+        f
+        for f in (
+            "permissive",
+            "custom-model",
+            "non-commercial",
+            "copyleft",
+            "weak-copyleft",
+            "public-domain",
+            "source-available",
+            "other",
+        )
+        if any(f in counts[y] for y in years)
+    ]
     svg = charts.stacked_bars(
         years,
         [(family.replace("-", " "), [counts[y].get(family, 0) for y in years]) for family in order],
@@ -546,15 +564,24 @@ def params_vs_date(datasets: dict[str, Dataset]) -> tuple[str, str]:
         x, y = _decimal_year(values.get("released")), values.get("params_total_b")
         if x is not None and y:
             points.append((x, float(y), values.get("architecture"), values["name"]))
-    kinds = (("dense", "dense", "circle"), ("moe", "mixture of experts", "triangle"), ("hybrid", "hybrid", "square"))
+    kinds = (
+        ("dense", "dense", "circle"),
+        ("moe", "mixture of experts", "triangle"),
+        ("hybrid", "hybrid", "square"),
+    )
     first, last = math.floor(min(p[0] for p in points)), math.ceil(max(p[0] for p in points))
     low, high = min(p[0] for p in points) - 0.25, max(p[0] for p in points) + 0.25
     years = [year for year in range(first, last + 1) if low <= year <= high]
     x_axis = charts.Axis(low, high, ticks=[float(year) for year in years])
     y_axis = charts.Axis.logarithmic(min(p[1] for p in points), max(p[1] for p in points))
     svg = charts.scatter(
-        [charts.Series(label, [(p[0], p[1], f"{p[3]}: {format_value(p[1])}B") for p in points if p[2] == arch], marker)
-         for arch, label, marker in kinds if any(p[2] == arch for p in points)],
+        [
+            charts.Series(
+                label, [(p[0], p[1], f"{p[3]}: {format_value(p[1])}B") for p in points if p[2] == arch], marker
+            )
+            for arch, label, marker in kinds
+            if any(p[2] == arch for p in points)
+        ],
         x_axis,
         y_axis,
         x_label="Release date",
@@ -585,8 +612,17 @@ def bandwidth_vs_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
     x_axis = charts.Axis.logarithmic(min(p[0] for p in points), max(p[0] for p in points))
     y_axis = charts.Axis.logarithmic(min(p[1] for p in points) / 1000, max(p[1] for p in points) / 1000)
     svg = charts.scatter(
-        [charts.Series(vendor, [(p[0], p[1] / 1000, f"{p[3]}: {format_value(p[0])} GB, {format_value(p[1])} GB/s")
-                                for p in points if p[2] == vendor]) for vendor in vendors],
+        [
+            charts.Series(
+                vendor,
+                [
+                    (p[0], p[1] / 1000, f"{p[3]}: {format_value(p[0])} GB, {format_value(p[1])} GB/s")
+                    for p in points
+                    if p[2] == vendor
+                ],
+            )
+            for vendor in vendors
+        ],
         x_axis,
         y_axis,
         x_label="Memory per accelerator (GB, log scale)",
@@ -608,10 +644,18 @@ def bandwidth_vs_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
 
 # Accelerators whose memory is drawn as a reference line on the fine-tuning memory figure, by their name in
 # hardware.yaml, with how many of them (a node of eight is the usual unit of a training server).
-MEMORY_GUIDES = (("NVIDIA GeForce RTX 5090", 1), ("NVIDIA H100 SXM", 1), ("NVIDIA B300 (Blackwell Ultra)", 1),
-                 ("NVIDIA H100 SXM", 8))
-MEMORY_METHODS = (("full_adamw_gb", "full, mixed", "circle"), ("full_bf16_gb", "full, pure BF16", "circle"),
-                  ("lora_bf16_gb", "LoRA, BF16 base", "square"), ("qlora_nf4_gb", "QLoRA, 4-bit base", "triangle"))
+MEMORY_GUIDES = (
+    ("NVIDIA GeForce RTX 5090", 1),
+    ("NVIDIA H100 SXM", 1),
+    ("NVIDIA B300 (Blackwell Ultra)", 1),
+    ("NVIDIA H100 SXM", 8),
+)
+MEMORY_METHODS = (
+    ("full_adamw_gb", "full, mixed", "circle"),
+    ("full_bf16_gb", "full, pure BF16", "circle"),
+    ("lora_bf16_gb", "LoRA, BF16 base", "square"),
+    ("qlora_nf4_gb", "QLoRA, 4-bit base", "triangle"),
+)
 
 
 def finetune_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
@@ -620,16 +664,35 @@ def finetune_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
     guides = []
     for name, count in MEMORY_GUIDES:
         if not (hardware.get(name) or {}).get("memory_gb"):
-            raise ValueError(f"hardware.yaml has no memory_gb for '{name}', which the fine-tuning memory figure draws")
+            raise ValueError(
+                f"hardware.yaml has no memory_gb for '{name}', which the fine-tuning memory figure draws"
+            )
         short = name.replace("NVIDIA ", "").replace("GeForce ", "").split(" (")[0]
-        guides.append((hardware[name]["memory_gb"] * count,
-                       f"{format_value(hardware[name]['memory_gb'] * count)} GB: {f'{count}x ' if count > 1 else ''}{short}"))
+        guides.append(
+            (
+                hardware[name]["memory_gb"] * count,
+                f"{format_value(hardware[name]['memory_gb'] * count)} GB: {f'{count}x ' if count > 1 else ''}{short}",
+            )
+        )
     values = [r.values[c] for r in rows for c, _, _ in MEMORY_METHODS] + [g for g, _ in guides]
     sizes = [r.values["params_b"] for r in rows]
     svg = charts.scatter(
-        [charts.Series(label, [(r.values["params_b"], r.values[column], f"{r.values['name']}, {label}: "
-                                f"{format_value(r.values[column])} GB") for r in rows], marker, joined=True)
-         for column, label, marker in MEMORY_METHODS],
+        [
+            charts.Series(
+                label,
+                [
+                    (
+                        r.values["params_b"],
+                        r.values[column],
+                        f"{r.values['name']}, {label}: {format_value(r.values[column])} GB",
+                    )
+                    for r in rows
+                ],
+                marker,
+                joined=True,
+            )
+            for column, label, marker in MEMORY_METHODS
+        ],
         charts.Axis.logarithmic(min(sizes), max(sizes)),
         charts.Axis.logarithmic(min(values), max(values)),
         x_label="Model size (billions of parameters, log scale)",
@@ -638,9 +701,14 @@ def finetune_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
         guides=guides,
     )
     first, last = rows[0].values, rows[-1].values
-    fits = {column: max((r.values["name"] for r in rows if r.values[column] <= guides[1][0]),
-                        key=lambda n: float(n.rstrip("B")), default="none")
-            for column, _, _ in MEMORY_METHODS}
+    fits = {
+        column: max(
+            (r.values["name"] for r in rows if r.values[column] <= guides[1][0]),
+            key=lambda n: float(n.rstrip("B")),
+            default="none",
+        )
+        for column, _, _ in MEMORY_METHODS
+    }
     alt = (
         f"Log-log chart of the memory that weights, gradients and optimiser state need for models from "
         f"{first['name']} to {last['name']} parameters. Full fine-tuning needs {format_value(first['full_adamw_gb'])} "
@@ -653,8 +721,11 @@ def finetune_memory(datasets: dict[str, Dataset]) -> tuple[str, str]:
     return svg, alt
 
 
-QUANT_FAMILIES = (("integer", "integer", "circle"), ("float", "floating point", "triangle"),
-                  ("normal-float", "NormalFloat", "square"))
+QUANT_FAMILIES = (
+    ("integer", "integer", "circle"),
+    ("float", "floating point", "triangle"),
+    ("normal-float", "NormalFloat", "square"),
+)
 
 
 def quant_error(datasets: dict[str, Dataset]) -> tuple[str, str]:
@@ -662,18 +733,33 @@ def quant_error(datasets: dict[str, Dataset]) -> tuple[str, str]:
     errors = [100 * r["output_error"] for r in rows]
     bits = [r["bits_per_weight"] for r in rows]
     svg = charts.scatter(
-        [charts.Series(label, [(r["bits_per_weight"], 100 * r["output_error"],
-                                f"{r['name']}: {format_value(r['bits_per_weight'])} bits, "
-                                f"{100 * r['output_error']:.2f}% error") for r in rows if r["family"] == family],
-                       marker)
-         for family, label, marker in QUANT_FAMILIES if any(r["family"] == family for r in rows)],
+        [
+            charts.Series(
+                label,
+                [
+                    (
+                        r["bits_per_weight"],
+                        100 * r["output_error"],
+                        f"{r['name']}: {format_value(r['bits_per_weight'])} bits, "
+                        f"{100 * r['output_error']:.2f}% error",
+                    )
+                    for r in rows
+                    if r["family"] == family
+                ],
+                marker,
+            )
+            for family, label, marker in QUANT_FAMILIES
+            if any(r["family"] == family for r in rows)
+        ],
         charts.Axis.linear(0, max(bits) * 1.05),
         charts.Axis.logarithmic(min(errors), max(errors)),
         x_label="Bits per weight, scales included",
         y_label="Relative error of the layer's output (%, log scale)",
         key_title="Element type",
-        notes=[(r["bits_per_weight"], 100 * r["output_error"], r["name"].split(" (")[0])
-               for r in sorted(rows, key=lambda r: r["output_error"])],
+        notes=[
+            (r["bits_per_weight"], 100 * r["output_error"], r["name"].split(" (")[0])
+            for r in sorted(rows, key=lambda r: r["output_error"])
+        ],
     )
     best4 = min((r for r in rows if r["bits_per_weight"] <= 5), key=lambda r: r["output_error"])
     worst4 = max((r for r in rows if 4 <= r["bits_per_weight"] <= 5), key=lambda r: r["output_error"])
@@ -693,17 +779,37 @@ def gguf_quality(datasets: dict[str, Dataset]) -> tuple[str, str]:
     rows = [r.values for r in datasets["gguf-quality"].rows]
     klds = [r["kl_divergence"] for r in rows]
     svg = charts.scatter(
-        [charts.Series(label, [(r["bits_per_weight"], r["kl_divergence"],
-                                f"{r['name']}: {format_value(r['bits_per_weight'])} bits per weight, "
-                                f"KL divergence {r['kl_divergence']:g}") for r in rows if r["imatrix"] is flag], marker)
-         for flag, label, marker in ((False, "no importance matrix", "circle"), (True, "importance matrix", "triangle"))],
+        [
+            charts.Series(
+                label,
+                [
+                    (
+                        r["bits_per_weight"],
+                        r["kl_divergence"],
+                        f"{r['name']}: {format_value(r['bits_per_weight'])} bits per weight, "
+                        f"KL divergence {r['kl_divergence']:g}",
+                    )
+                    for r in rows
+                    if r["imatrix"] is flag
+                ],
+                marker,
+            )
+            for flag, label, marker in (
+                (False, "no importance matrix", "circle"),
+                (True, "importance matrix", "triangle"),
+            )
+        ],
         charts.Axis.linear(0, max(r["bits_per_weight"] for r in rows) * 1.08),
         charts.Axis.logarithmic(min(klds), max(klds)),
         x_label="Bits per weight (from file size)",
         y_label="KL divergence from FP16 (log scale)",
         key_title="Quantised with",
-        notes=[(r["bits_per_weight"], r["kl_divergence"], r["quant_type"]) for r in rows
-               if r["quant_type"] in GGUF_LABELLED and (r["imatrix"] or r["quant_type"] in ("Q8_0", "Q6_K", "Q5_K_M", "Q4_0"))],
+        notes=[
+            (r["bits_per_weight"], r["kl_divergence"], r["quant_type"])
+            for r in rows
+            if r["quant_type"] in GGUF_LABELLED
+            and (r["imatrix"] or r["quant_type"] in ("Q8_0", "Q6_K", "Q5_K_M", "Q4_0"))
+        ],
     )
     q4 = next(r for r in rows if r["quant_type"] == "Q4_K_M" and not r["imatrix"])
     low = min(rows, key=lambda r: r["bits_per_weight"])
@@ -719,8 +825,11 @@ def gguf_quality(datasets: dict[str, Dataset]) -> tuple[str, str]:
     return svg, alt
 
 
-SCHEDULERS = (("static", "static batching", "circle"), ("continuous", "continuous batching", "square"),
-              ("chunked", "continuous + chunked prefill", "triangle"))
+SCHEDULERS = (
+    ("static", "static batching", "circle"),
+    ("continuous", "continuous batching", "square"),
+    ("chunked", "continuous + chunked prefill", "triangle"),
+)
 
 
 def batching_sim(datasets: dict[str, Dataset]) -> tuple[str, str]:
@@ -728,10 +837,16 @@ def batching_sim(datasets: dict[str, Dataset]) -> tuple[str, str]:
     rates = sorted({r["arrival_rate"] for r in rows})
     series = []
     for scheduler, label, marker in SCHEDULERS:
-        points = sorted((r["arrival_rate"], r["slo_met_pct"],
-                         f"{label}, {format_value(r['arrival_rate'])} requests/s: {format_value(r['slo_met_pct'])}% "
-                         f"within SLO, {r['output_tok_s']:,} output tokens/s, p99 TTFT {format_value(r['ttft_p99_s'])} s")
-                        for r in rows if r["scheduler"] == scheduler)
+        points = sorted(
+            (
+                r["arrival_rate"],
+                r["slo_met_pct"],
+                f"{label}, {format_value(r['arrival_rate'])} requests/s: {format_value(r['slo_met_pct'])}% "
+                f"within SLO, {r['output_tok_s']:,} output tokens/s, p99 TTFT {format_value(r['ttft_p99_s'])} s",
+            )
+            for r in rows
+            if r["scheduler"] == scheduler
+        )
         if points:
             series.append(charts.Series(label, points, marker, joined=True))
     svg = charts.scatter(
@@ -762,18 +877,40 @@ def batching_sim(datasets: dict[str, Dataset]) -> tuple[str, str]:
     return svg, alt
 
 
-ANN_FAMILIES = (("Flat", "circle"), ("IVF-Flat", "square"), ("HNSW", "triangle"), ("HNSW-SQ8", "circle"),
-                ("IVF-PQ", "square"), ("Binary+rescore", "triangle"))
+ANN_FAMILIES = (
+    ("Flat", "circle"),
+    ("IVF-Flat", "square"),
+    ("HNSW", "triangle"),
+    ("HNSW-SQ8", "circle"),
+    ("IVF-PQ", "square"),
+    ("Binary+rescore", "triangle"),
+)
 
 
 def ann_benchmark(datasets: dict[str, Dataset]) -> tuple[str, str]:
     rows = [r.values for r in datasets["ann-benchmark"].rows]
-    series = [charts.Series(family, sorted(((r["qps"], r["recall_at_10"],
-                                             f"{r['name']}: recall@10 {r['recall_at_10']:g}, {r['qps']:,} queries/s, "
-                                             f"{r['bytes_per_vector']:,} bytes a vector")
-                                            for r in rows if r["family"] == family), key=lambda p: p[0]),
-                            marker, joined=family != "Flat")
-              for family, marker in ANN_FAMILIES if any(r["family"] == family for r in rows)]
+    series = [
+        charts.Series(
+            family,
+            sorted(
+                (
+                    (
+                        r["qps"],
+                        r["recall_at_10"],
+                        f"{r['name']}: recall@10 {r['recall_at_10']:g}, {r['qps']:,} queries/s, "
+                        f"{r['bytes_per_vector']:,} bytes a vector",
+                    )
+                    for r in rows
+                    if r["family"] == family
+                ),
+                key=lambda p: p[0],
+            ),
+            marker,
+            joined=family != "Flat",
+        )
+        for family, marker in ANN_FAMILIES
+        if any(r["family"] == family for r in rows)
+    ]
     qps = [r["qps"] for r in rows]
     recalls = [r["recall_at_10"] for r in rows]
     svg = charts.scatter(
@@ -798,24 +935,46 @@ def ann_benchmark(datasets: dict[str, Dataset]) -> tuple[str, str]:
     alt = (
         f"Scatter plot of recall@10 against queries per second for {len(rows)} settings of six index families on "
         f"synthetic embeddings. Exact search answers {flat['qps']:,} queries per second; the fastest settings with "
-        f"recall of at least 0.95 reach " + ", ".join(parts) + "; every approximate family trades recall for speed "
+        f"recall of at least 0.95 reach "
+        + ", ".join(parts)
+        + "; every approximate family trades recall for speed "
         "along its own curve."
     )
     return svg, alt
 
 
-FIT_QUANTS = (("Q4_K_M", "Q4_K_M (4.9 bits)", "circle"), ("Q8_0", "Q8_0 (8.5 bits)", "square"),
-              ("F16", "F16 (16 bits)", "triangle"), ("MXFP4", "MXFP4 as published (gpt-oss)", "circle"))
+FIT_QUANTS = (
+    ("Q4_K_M", "Q4_K_M (4.9 bits)", "circle"),
+    ("Q8_0", "Q8_0 (8.5 bits)", "square"),
+    ("F16", "F16 (16 bits)", "triangle"),
+    ("MXFP4", "MXFP4 as published (gpt-oss)", "circle"),
+)
 
 
 def memory_fit(datasets: dict[str, Dataset]) -> tuple[str, str]:
     rows = [r.values for r in datasets["memory-fit"].rows]
-    series = [charts.Series(label, sorted(((r["params_b"], r["total_gb"],
-                                            f"{r['model']}, {quant}: {format_value(r['total_gb'])} GB "
-                                            f"({format_value(r['weights_gb'])} GB weights + "
-                                            f"{format_value(r['kv_32k_gb'])} GB KV cache)")
-                                           for r in rows if r["quant"] == quant), key=lambda p: p[0]), marker)
-              for quant, label, marker in FIT_QUANTS if any(r["quant"] == quant for r in rows)]
+    series = [
+        charts.Series(
+            label,
+            sorted(
+                (
+                    (
+                        r["params_b"],
+                        r["total_gb"],
+                        f"{r['model']}, {quant}: {format_value(r['total_gb'])} GB "
+                        f"({format_value(r['weights_gb'])} GB weights + "
+                        f"{format_value(r['kv_32k_gb'])} GB KV cache)",
+                    )
+                    for r in rows
+                    if r["quant"] == quant
+                ),
+                key=lambda p: p[0],
+            ),
+            marker,
+        )
+        for quant, label, marker in FIT_QUANTS
+        if any(r["quant"] == quant for r in rows)
+    ]
     totals = [r["total_gb"] for r in rows]
     params = [r["params_b"] for r in rows]
     svg = charts.scatter(
@@ -831,8 +990,8 @@ def memory_fit(datasets: dict[str, Dataset]) -> tuple[str, str]:
     q4 = sorted((r for r in rows if r["quant"] in ("Q4_K_M", "MXFP4")), key=lambda r: r["params_b"])
     alt = (
         f"Scatter plot of memory needed against parameter count for {len(q4)} models at up to three quantisations. At "
-        f"Q4_K_M (gpt-oss in its native MXFP4) with a 32K-token context, " + ", ".join(f"{r['model']} needs {format_value(r['total_gb'])} GB"
-                                                        for r in q4)
+        f"Q4_K_M (gpt-oss in its native MXFP4) with a 32K-token context, "
+        + ", ".join(f"{r['model']} needs {format_value(r['total_gb'])} GB" for r in q4)
         + "; Q8_0 needs roughly 1.7 times and F16 about 3 times as much memory for the weights."
     )
     return svg, alt
@@ -944,11 +1103,14 @@ def write_downloads(app: Sphinx, exception: Exception | None) -> None:
 # The box is added to the written page, after the search index has read the doctree, so that "filter" and
 # "rows" are not words of every chapter with a table.
 TABLE_WRAPPER_RE = re.compile(r'<div class="table-wrapper data-table\b')
-TABLE_FILTER = ('<div class="data-table-filter">Filter rows '
-                '<span class="data-table-count" aria-live="polite"></span></div>\n')
+TABLE_FILTER = (
+    '<div class="data-table-filter">Filter rows <span class="data-table-count" aria-live="polite"></span></div>\n'
+)
 
 
-def add_table_filter_and_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+def add_table_filter_and_script(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
     """The filter boxes and the sort-and-filter script, only on pages that have a data table."""
     body = context.get("body", "")
     if 'class="data-table' in body:

@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from book_pdf import edition, template_file
+from book_site import polish_html
 from sphinx.application import Sphinx
 from sphinx.builders.epub3 import Epub3Builder
 from sphinx.util import logging
-
-from book_pdf import edition, template_file
-from book_site import polish_html
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +46,12 @@ class BookEpubBuilder(Epub3Builder):
         super().copy_static_files()
         static = Path(self.outdir) / "_static"
         name, date = edition(Path(self.srcdir))
-        context = {"title": self.config.html_title or self.config.project, "edition": name, "date": date,
-                   "author": self.config.author}
+        context = {
+            "title": self.config.html_title or self.config.project,
+            "edition": name,
+            "date": date,
+            "author": self.config.author,
+        }
         (static / "book-cover.svg").write_text(self.templates.render("epub/cover.svg", context), encoding="utf-8")
         css = template_file(self, "epub/book.css").read_text(encoding="utf-8")
         (static / "book-epub.css").write_text(css, encoding="utf-8")
@@ -91,7 +94,9 @@ def epub_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, 
         return
     context["script_files"] = []
     keep = ("epub.css", "pygments.css")
-    context["css_files"] = [c for c in context.get("css_files", []) if str(getattr(c, "filename", c)).endswith(keep)]
+    context["css_files"] = [
+        c for c in context.get("css_files", []) if str(getattr(c, "filename", c)).endswith(keep)
+    ]
     context["css_files"].append(STYLESHEET)
     site = (app.config.html_baseurl or "").rstrip("/") + "/"
     suffix = app.builder.out_suffix

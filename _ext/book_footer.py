@@ -20,16 +20,15 @@ import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from book_site import add_page_script
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
-
-from book_site import add_page_script
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ def parse_log(output: str) -> list[Contributor]:
     ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def git_contributors(repo: str, path: str | None) -> tuple[Contributor, ...]:
     """Contributors to ``path`` (or the whole repository), or none outside a git checkout."""
     command = ["git", "-C", repo, "log", "--format=%aN%x09%aE"]

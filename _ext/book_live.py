@@ -70,8 +70,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=8000)
     known, _ = parser.parse_known_args(argv)
     if already_serving(known.host, known.port):
-        print(f"make live: a preview is already serving http://{known.host}:{known.port}/ (it rebuilds on save); "
-              "not starting a second one. To restart it, stop the first (Ctrl-C in its terminal) and run make live.")
+        print(
+            f"make live: a preview is already serving http://{known.host}:{known.port}/ (it rebuilds on save); "
+            "not starting a second one. To restart it, stop the first (Ctrl-C in its terminal) and run make live."
+        )
         return 0
     patch_reload_script()
     from sphinx_autobuild.__main__ import main as autobuild

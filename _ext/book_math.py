@@ -21,8 +21,14 @@ def to_mathml(latex: str, display: str, node: nodes.Element) -> str:
     try:
         return convert(latex.strip(), display=display)
     except Exception as error:  # latex2mathml raises many exception types for bad input
-        logger.warning("cannot convert this formula to MathML (%s): %s", error, latex.strip(),
-                       location=node, type="book", subtype="math")
+        logger.warning(
+            "cannot convert this formula to MathML (%s): %s",
+            error,
+            latex.strip(),
+            location=node,
+            type="book",
+            subtype="math",
+        )
         return f'<code class="math-tex">{html.escape(latex)}</code>'
 
 

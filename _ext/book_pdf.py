@@ -21,9 +21,9 @@ import datetime as dt
 import html
 import re
 import time
-from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from docutils import nodes
@@ -49,8 +49,14 @@ def math_svg(latex: str, display: bool, node: nodes.Element) -> str:
         maths = ziamath.Latex(latex.strip(), size=14 if display else 12.5, inline=not display)
         svg = maths.svg()
     except Exception as error:  # ziamath raises many exception types for bad input
-        logger.warning("cannot draw this formula for the PDF (%s): %s", error, latex.strip(),
-                       location=node, type="book", subtype="math")
+        logger.warning(
+            "cannot draw this formula for the PDF (%s): %s",
+            error,
+            latex.strip(),
+            location=node,
+            type="book",
+            subtype="math",
+        )
         return f'<code class="math-tex">{html.escape(latex)}</code>'
     # Sit the formula on the text's baseline: the SVG's viewBox starts at minus its ascent.
     box = re.search(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', svg)
@@ -180,8 +186,14 @@ class PdfBuilder(StandaloneHTMLBuilder):
     def get_outdated_docs(self) -> str:  # type: ignore[override]
         return "all documents"  # one file from all of them
 
-    def handle_page(self, pagename: str, addctx: dict[str, Any], templatename: str = "page.html",
-                    outfilename: str | None = None, event_arg: Any = None) -> None:
+    def handle_page(
+        self,
+        pagename: str,
+        addctx: dict[str, Any],
+        templatename: str = "page.html",
+        outfilename: str | None = None,
+        event_arg: Any = None,
+    ) -> None:
         if pagename not in self.env.all_docs:
             return  # the 404 page and other extra pages of the site have no place in the book
         super().handle_page(pagename, addctx, PAGE_TEMPLATE, outfilename, event_arg)

@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
-from html import escape
 import re
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,8 @@ def references_page(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
         return []
     env = app.env
     chapters = [
-        name for name in env.found_docs
+        name
+        for name in env.found_docs
         if "\n## References\n" in EXAMPLE_BLOCK_RE.sub("", Path(env.doc2path(name)).read_text(encoding="utf-8"))
     ]
     order = {name: i for i, name in enumerate(env.toctree_includes.get(env.config.root_doc, []))}

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import json
 import re
-from html import escape, unescape
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,12 @@ BUNDLE = "pagefind"
 TLDR_WEIGHT = "2"
 TABLE_WEIGHT = "0.5"
 # Files of Pagefind's own ready-made interfaces, which this book does not use (its search page is search.js).
-UNUSED_BUNDLE_FILES = ("pagefind-ui.*", "pagefind-modular-ui.*", "pagefind-component-ui.*", "pagefind-highlight.js")
+UNUSED_BUNDLE_FILES = (
+    "pagefind-ui.*",
+    "pagefind-modular-ui.*",
+    "pagefind-component-ui.*",
+    "pagefind-highlight.js",
+)
 
 ARTICLE_RE = re.compile(r'<article role="main"[^>]*>(.*?)</article>', re.S)
 # A section's id, then perhaps the empty targets of MyST labels, then its heading.
@@ -83,11 +88,17 @@ def searchable_article(html: str) -> str | None:
     if article is None:
         return None
     body = HEADERLINK_RE.sub("", article.group(1))
-    body = SECTION_HEADING_RE.sub(lambda m: f'<section{m["attrs"]}{m["rest"]}><h{m["level"]} id="{m["id"]}">', body)
+    body = SECTION_HEADING_RE.sub(
+        lambda m: f'<section{m["attrs"]}{m["rest"]}><h{m["level"]} id="{m["id"]}">', body
+    )
     body = GLOSSARY_TERMS_RE.sub(glossary_heading, body)
     # in-text citations such as "[Meta 2024b, Qwen Team 2025]"
-    body = body.replace('<span class="bibtex-citation"', '<span data-pagefind-ignore="all" class="bibtex-citation"')
-    body = body.replace('<div class="data-table-filter"', '<div data-pagefind-ignore="all" class="data-table-filter"')
+    body = body.replace(
+        '<span class="bibtex-citation"', '<span data-pagefind-ignore="all" class="bibtex-citation"'
+    )
+    body = body.replace(
+        '<div class="data-table-filter"', '<div data-pagefind-ignore="all" class="data-table-filter"'
+    )
     body = body.replace(
         '<div class="tldr admonition"', f'<div data-pagefind-weight="{TLDR_WEIGHT}" class="tldr admonition"'
     )
@@ -117,16 +128,21 @@ def section_documents(html: str, page: str) -> list[tuple[str, str]]:
         if anchor == "references":
             continue  # the bibliography: sources, not prose
         end = headings[i + 1].start() if i + 1 < len(headings) else len(body)
-        text = SPANNING_TAG_RE.sub(" ", body[heading.end(): end])
+        text = SPANNING_TAG_RE.sub(" ", body[heading.end() : end])
         title = plain(heading["text"])
         meta = {"title": title, "chapter": chapter, "page": page, "anchor": "" if i == 0 else anchor}
         metadata = "".join(
             f'<meta data-pagefind-meta="{key}[content]" content="{escape(value)}">' for key, value in meta.items()
         )
-        documents.append((anchor, (
-            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>{metadata}'
-            f'</head><body><main data-pagefind-body><h1>{heading["text"]}</h1>{text}</main></body></html>'
-        )))
+        documents.append(
+            (
+                anchor,
+                (
+                    f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>{metadata}'
+                    f"</head><body><main data-pagefind-body><h1>{heading['text']}</h1>{text}</main></body></html>"
+                ),
+            )
+        )
     return documents
 
 
@@ -149,7 +165,14 @@ def pagefind(scratch: str, bundle: Path) -> tuple[list[str], subprocess.Popen[st
     """Start Pagefind on the section documents in ``scratch``, writing the bundle to ``bundle``."""
     shutil.rmtree(bundle, ignore_errors=True)
     command = [
-        *pagefind_command(), "--site", scratch, "--output-path", str(bundle), "--force-language", "en", "--quiet"
+        *pagefind_command(),
+        "--site",
+        scratch,
+        "--output-path",
+        str(bundle),
+        "--force-language",
+        "en",
+        "--quiet",
     ]
     return command, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -181,8 +204,11 @@ class EarlyIndex:
             self.waiting = {d for d in self.app.env.found_docs if d not in SKIP_PAGES}
             self.scratch = tempfile.mkdtemp(prefix="book-search-pages-")
             self.process = subprocess.Popen(
-                [sys.executable, __file__, str(Path(self.app.outdir) / BUNDLE), self.scratch], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                [sys.executable, __file__, str(Path(self.app.outdir) / BUNDLE), self.scratch],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
             )
         assert self.waiting is not None and self.process.stdin is not None
         if pagename not in self.waiting:
@@ -308,7 +334,9 @@ def index_every_page(app: Sphinx) -> tuple[list[str], subprocess.Popen[str], str
             uri = app.builder.get_target_uri(docname)
             documents = section_documents(built.read_text(encoding="utf-8"), "" if docname == "index" else uri)
             if not documents:
-                raise ExtensionError(f"search index: no <article> with headings in {built}; has the theme changed?")
+                raise ExtensionError(
+                    f"search index: no <article> with headings in {built}; has the theme changed?"
+                )
             write_documents(Path(scratch) / (docname or "index"), documents)
             pages += 1
             sections += len(documents)

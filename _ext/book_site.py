@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from docutils.utils import new_document
-
 from sphinx.application import Sphinx
 from sphinx.builders.html._assets import _JavaScript
 from sphinx.util import logging
@@ -175,9 +174,11 @@ HTML_FIXES = [
     # furo's script drops the "no-js" class (which hides the colour-mode button) when the page has loaded;
     # changing a class on <html> then restyles the whole page, a 0.4 s task on a long chapter on a phone.
     # Dropped at the top of <body>, where furo's first inline script runs, it restyles almost nothing.
-    ('document.body.dataset.theme = localStorage.getItem("theme") || "auto";',
-     'document.body.dataset.theme = localStorage.getItem("theme") || "auto";\n'
-     '      document.documentElement.classList.remove("no-js");'),
+    (
+        'document.body.dataset.theme = localStorage.getItem("theme") || "auto";',
+        'document.body.dataset.theme = localStorage.getItem("theme") || "auto";\n'
+        '      document.documentElement.classList.remove("no-js");',
+    ),
 ]
 # A citation's hover title repeats its bibliography entry in full. The address and the date it was visited
 # are a quarter of a long chapter's HTML and mean little in a tooltip; the entry, a click away, keeps them.
@@ -197,8 +198,11 @@ def polish_html(text: str) -> str:
 
 
 # The fixes above that target furo's markup (the others target docutils' and apply under any theme)
-FURO_FIXES = {'<aside class="sidebar-drawer">', '<aside class="toc-drawer',
-              'document.body.dataset.theme = localStorage.getItem("theme") || "auto";'}
+FURO_FIXES = {
+    '<aside class="sidebar-drawer">',
+    '<aside class="toc-drawer',
+    'document.body.dataset.theme = localStorage.getItem("theme") || "auto";',
+}
 
 
 def unmatched_fixes(texts: Iterator[str] | list[str], theme: str = "furo") -> list[str]:
@@ -228,8 +232,12 @@ def polish_site(app: Sphinx, exception: Exception | None) -> None:
         texts.append(fixed)
     theme = getattr(getattr(app.builder, "theme", None), "name", app.config.html_theme)  # the PDF's is not furo
     for old in unmatched_fixes(texts, theme):
-        logger.warning(f"book_site: the HTML fix for {old[:60]!r} matched no page: the theme's markup has changed; "
-                       "update or remove it in HTML_FIXES (_ext/book_site.py)", type="book", subtype="html")
+        logger.warning(
+            f"book_site: the HTML fix for {old[:60]!r} matched no page: the theme's markup has changed; "
+            "update or remove it in HTML_FIXES (_ext/book_site.py)",
+            type="book",
+            subtype="html",
+        )
 
 
 # --- Exports ----------------------------------------------------------------------------------------------
@@ -282,7 +290,9 @@ def write_exports(app: Sphinx, exception: Exception | None) -> None:
     not_found = outdir / "404" / "index.html"  # dirhtml writes 404/index.html; GitHub Pages serves /404.html
     if not_found.exists():
         (outdir / "404.html").write_text(not_found.read_text(encoding="utf-8"), encoding="utf-8")
-    (outdir / "robots.txt").write_text(f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n", encoding="utf-8")
+    (outdir / "robots.txt").write_text(
+        f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n", encoding="utf-8"
+    )
 
 
 def changed_static_files(app: Sphinx) -> list[str]:

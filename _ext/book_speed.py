@@ -65,9 +65,10 @@ from typing import Any
 import docutils.nodes
 import docutils.transforms.universal
 import docutils.utils as docutils_utils
-from docutils.utils import smartquotes
 import pybtex.plugin
 import pybtex.richtext
+from book_site import html_writer
+from docutils.utils import smartquotes
 from pybtex.database import Entry
 from pybtex.richtext import Tag
 from pybtex.style import FormattedEntry
@@ -86,8 +87,6 @@ from sphinxcontrib.bibtex.directives import BibliographyKey
 from sphinxcontrib.bibtex.style.referencing import format_references
 from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 
-from book_site import html_writer
-
 logger = logging.getLogger(__name__)
 
 _original_load_entry_point = pybtex.plugin._load_entry_point
@@ -100,7 +99,7 @@ _original_resolve_numref_xref = StandardDomain._resolve_numref_xref
 _original_assign_figure_numbers = TocTreeCollector.assign_figure_numbers
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_load_entry_point(group: str, name: str, use_aliases: bool = False) -> Any:
     return _original_load_entry_point(group, name, use_aliases)
 
@@ -223,8 +222,11 @@ def format_in_background(app: Sphinx) -> None:
     if "fork" not in multiprocessing.get_all_start_methods():
         return
     entries = app.env.get_domain("cite").bibdata.data.entries
-    styles = list(dict.fromkeys([app.config.bibtex_default_style, app.config.bibtex_tooltips_style or
-                                 app.config.bibtex_default_style]))
+    styles = list(
+        dict.fromkeys(
+            [app.config.bibtex_default_style, app.config.bibtex_tooltips_style or app.config.bibtex_default_style]
+        )
+    )
     _background.append(_BackgroundFormatting(entries, styles))
 
 
@@ -257,7 +259,9 @@ def get_formatted_entries(
     style2_name = (tooltips_style or bibliography.style) if tooltips else None
     style2 = None
     if style2_name:
-        style2 = pybtex.plugin.find_plugin("pybtex.style.formatting", tooltips_style)() if tooltips_style else style
+        style2 = (
+            pybtex.plugin.find_plugin("pybtex.style.formatting", tooltips_style)() if tooltips_style else style
+        )
     sorted_entries = style.sort(entries.values())
     labels = style.format_labels(sorted_entries)
     for label, entry in zip(labels, sorted_entries):
@@ -317,17 +321,21 @@ def resolve_xref(
         return index.resolved[memo_key].deepcopy()
     targets = parse_citation_targets(target)
     keys = {target2.key: target2 for target2 in targets}
-    matching = [citation for _, citation in sorted(
-        (item for key in keys for item in index.by_key.get(key, ())), key=lambda item: item[0]
-    )]  # the citations the original's scan would visit, in the same order
+    matching = [
+        citation
+        for _, citation in sorted(
+            (item for key in keys for item in index.by_key.get(key, ())), key=lambda item: item[0]
+        )
+    ]  # the citations the original's scan would visit, in the same order
     citations_local = {cit.key: cit for cit in matching if cit.bibliography_key.docname == fromdocname}
     citations = citations_local | {cit.key: cit for cit in matching if cit.key not in citations_local}
     found = True
     for key in keys:
         if key not in citations:
             found = False
-            logger.warning('could not find bibtex key "%s"' % key, location=node, type="bibtex",
-                           subtype="key_not_found")
+            logger.warning(
+                'could not find bibtex key "%s"' % key, location=node, type="bibtex", subtype="key_not_found"
+            )
     plaintext = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
     references = [
         (
@@ -397,7 +405,9 @@ def bibliography_transform_run(self: Any, **kwargs: Any) -> None:
                 refs = backrefs(bib_key.docname, citation.key)
                 if refs:
                     citation_node["backrefs"] = list(refs)
-                citation_node += docutils.nodes.label("", citation.formatted_entry.label, support_smartquotes=False)
+                citation_node += docutils.nodes.label(
+                    "", citation.formatted_entry.label, support_smartquotes=False
+                )
                 citation_node += self.backend.paragraph(citation.formatted_entry)
             citation_node["docname"] = bib_key.docname
             bibtex_transforms.node_text_transform(citation_node)
@@ -422,7 +432,8 @@ class FreezeBibliographies(SphinxPostTransform):
         if not self.app.config.book_speedups:
             return
         lists = [
-            node for node in self.document.findall(docutils.nodes.container)
+            node
+            for node in self.document.findall(docutils.nodes.container)
             if node.children and all(isinstance(child, docutils.nodes.citation) for child in node.children)
         ]
         if lists:
@@ -459,8 +470,11 @@ def smart_quotes_apply(self: Any) -> None:
             continue
         if isinstance(node.parent, docutils.nodes.TextElement):
             continue
-        txtnodes = [txtnode for txtnode in node.findall(docutils.nodes.Text)
-                    if not isinstance(txtnode.parent, docutils.nodes.option_string)]
+        txtnodes = [
+            txtnode
+            for txtnode in node.findall(docutils.nodes.Text)
+            if not isinstance(txtnode.parent, docutils.nodes.option_string)
+        ]
         lang = node.get_language_code(document_language)
         if alternative:
             if "-x-altquot" in lang:
@@ -478,7 +492,9 @@ def smart_quotes_apply(self: Any) -> None:
             lang = ""
         if may_skip and not _SMARTQUOTES_ACTIVE.search("".join(txtnodes)):
             continue  # every text would come out as it went in
-        teacher = smartquotes.educate_tokens(self.get_tokens(txtnodes), attr=self.smartquotes_action, language=lang)
+        teacher = smartquotes.educate_tokens(
+            self.get_tokens(txtnodes), attr=self.smartquotes_action, language=lang
+        )
         for txtnode, newtext in zip(txtnodes, teacher):
             if newtext != txtnode:
                 txtnode.parent.replace(txtnode, docutils.nodes.Text(newtext))
@@ -531,8 +547,14 @@ def _findall_matching(node: Any, condition: Any) -> Iterator[Any]:
                         yield from _findall_matching(grandchild, condition)
 
 
-def findall(self: Any, condition: Any = None, include_self: bool = True, descend: bool = True,
-            siblings: bool = False, ascend: bool = False) -> Iterator[Any]:
+def findall(
+    self: Any,
+    condition: Any = None,
+    include_self: bool = True,
+    descend: bool = True,
+    siblings: bool = False,
+    ascend: bool = False,
+) -> Iterator[Any]:
     """docutils 0.21's ``Node.findall``, handing out the traversal itself rather than a generator around it."""
     if include_self and descend and not siblings and not ascend:
         if condition is None:
@@ -679,7 +701,8 @@ def enable(installed: Any = _installed) -> list[str]:
                 f"book_speed: {package} is {version}, but its speed-ups were written for {PATCHED_FOR[package]}; "
                 "they are switched off (the build is slower, not different). Review them against the new version "
                 "and update PATCHED_FOR in _ext/book_speed.py.",
-                type="book", subtype="speed",
+                type="book",
+                subtype="speed",
             )
             continue
         for owner, attribute, replacement in patches:

@@ -19,7 +19,8 @@ import argparse
 import json
 import sys
 import urllib.request
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ORDERS = {"A-1001": {"status": "shipped", "carrier": "DHL", "eta": "2026-12-04"}}
 
@@ -30,20 +31,30 @@ def lookup_order(order_id: str) -> dict[str, Any]:
 
 
 TOOLS: dict[str, Callable[..., Any]] = {"lookup_order": lookup_order}
-TOOL_SCHEMAS = [{
-    "type": "function",
-    "function": {
-        "name": "lookup_order",
-        "description": "Look up the status of a customer order by its id, such as A-1001.",
-        "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]},
-    },
-}]
+TOOL_SCHEMAS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_order",
+            "description": "Look up the status of a customer order by its id, such as A-1001.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string"}},
+                "required": ["order_id"],
+            },
+        },
+    }
+]
 
 
 def chat(base_url: str, model: str, messages: list[dict], api_key: str = "none") -> dict:
     body = json.dumps({"model": model, "messages": messages, "tools": TOOL_SCHEMAS}).encode()
-    request = urllib.request.Request(base_url.rstrip("/") + "/chat/completions", data=body, method="POST",
-                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"})
+    request = urllib.request.Request(
+        base_url.rstrip("/") + "/chat/completions",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
+    )
     with urllib.request.urlopen(request, timeout=300) as response:
         return json.load(response)["choices"][0]["message"]
 

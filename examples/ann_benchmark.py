@@ -35,8 +35,8 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -55,10 +55,12 @@ def embeddings(n: int, queries: int, dim: int = DIM, seed: int = SEED) -> tuple[
     rng = np.random.default_rng(seed)
     basis = np.linalg.qr(rng.standard_normal((dim, LATENT)))[0].T.astype(np.float32)
     weights = (np.arange(1, LATENT + 1, dtype=np.float32) ** -0.5)[:, None]
+
     def draw(count: int) -> np.ndarray:
         x = rng.standard_normal((count, LATENT)).astype(np.float32) @ (weights * basis)
         x += NOISE * rng.standard_normal((count, dim)).astype(np.float32)
         return x / np.linalg.norm(x, axis=1, keepdims=True)
+
     return draw(n), draw(queries)
 
 
@@ -88,8 +90,15 @@ def measure(n: int = 100_000, queries: int = 1000, repeats: int = 3) -> list[dic
     rows: list[dict[str, object]] = []
 
     def record(family: str, setting: str, found: np.ndarray, seconds: float, nbytes: float) -> None:
-        rows.append({"family": family, "setting": setting, "recall_at_10": round(recall(found, truth), 3),
-                     "qps": round(queries / seconds), "bytes_per_vector": round(nbytes)})
+        rows.append(
+            {
+                "family": family,
+                "setting": setting,
+                "recall_at_10": round(recall(found, truth), 3),
+                "qps": round(queries / seconds),
+                "bytes_per_vector": round(nbytes),
+            }
+        )
 
     flat = faiss.IndexFlatIP(DIM)
     flat.add(base)
@@ -123,7 +132,7 @@ def measure(n: int = 100_000, queries: int = 1000, repeats: int = 3) -> list[dic
     for nprobe, k_factor in ((16, 1), (16, 4), (64, 4), (64, 16)):
         pq.nprobe = nprobe
         params = faiss.IndexRefineSearchParameters(k_factor=k_factor)
-        (_, found), seconds = timed(lambda: refine.search(query, K, params=params), repeats)
+        (_, found), seconds = timed(lambda params=params: refine.search(query, K, params=params), repeats)
         # the re-ranking copy of the vectors can live on disk; the index in memory holds the codes
         record("IVF-PQ", f"nprobe={nprobe}, rerank {k_factor * K}", found, seconds, m + 8)
 
@@ -140,11 +149,13 @@ def measure(n: int = 100_000, queries: int = 1000, repeats: int = 3) -> list[dic
     bits.add(np.packbits(base > 0, axis=1))
     packed = np.packbits(query > 0, axis=1)
     for oversample in (1, 4, 16):
+
         def binary_search(oversample: int = oversample) -> np.ndarray:
             _, candidates = bits.search(packed, K * oversample)
             scores = np.einsum("qd,qcd->qc", query, base[candidates])
             order = np.argsort(-scores, axis=1)[:, :K]
             return np.take_along_axis(candidates, order, axis=1)
+
         found, seconds = timed(binary_search, repeats)
         record("Binary+rescore", f"rescore {oversample * K}", found, seconds, DIM // 8)
 
@@ -170,10 +181,10 @@ def to_yaml(rows: list[dict[str, object]], n: int, queries: int) -> str:
         f"# ({queries:,} queries), FAISS {faiss.__version__}, measured on: {machine()}.",
     ]
     for row in rows:
-        lines.append(f"- name: \"{row['family']}, {row['setting']}\"")
+        lines.append(f'- name: "{row["family"]}, {row["setting"]}"')
         for key in ("family", "setting", "recall_at_10", "qps", "bytes_per_vector"):
             value = row[key]
-            lines.append(f"  {key}: \"{value}\"" if isinstance(value, str) else f"  {key}: {value}")
+            lines.append(f'  {key}: "{value}"' if isinstance(value, str) else f"  {key}: {value}")
         lines.append(f"  sources: [{', '.join(SOURCES)}]")
         lines.append(f"  as_of: {AS_OF}")
         lines.append("")
@@ -192,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{'index':<16}{'setting':<24}{'recall@10':>10}{'QPS':>9}{'bytes/vec':>10}")
     for row in rows:
-        print(f"{row['family']:<16}{row['setting']:<24}{row['recall_at_10']:>10}{row['qps']:>9}{row['bytes_per_vector']:>10}")
+        print(
+            f"{row['family']:<16}{row['setting']:<24}{row['recall_at_10']:>10}{row['qps']:>9}{row['bytes_per_vector']:>10}"
+        )
     return 0
 
 

@@ -40,9 +40,8 @@ import math
 import sys
 from dataclasses import dataclass, field
 
-import numpy as np
-
 import datafile
+import numpy as np
 
 AS_OF = "2026-12-02"
 SOURCES = ["yu2022orca", "kwon2023paged", "agrawal2024sarathiserve", "dubey2024llama3", "zhong2024distserve"]
@@ -109,7 +108,7 @@ def run_static(requests: list[Request]) -> None:
     while queue:
         clock = max(clock, queue[0].arrival)
         batch = [r for r in queue[:MAX_BATCH] if r.arrival <= clock]
-        queue = queue[len(batch):]
+        queue = queue[len(batch) :]
         prompt_tokens = sum(r.prompt for r in batch)
         clock += step_time(prompt_tokens, 0, 0)
         for r in batch:  # the prefill pass also yields each request's first token
@@ -131,8 +130,12 @@ def run_iteration_level(requests: list[Request], chunked: bool) -> None:
         if not running and index < len(pending):
             clock = max(clock, pending[index].arrival)
         reserved = sum(r.prompt + r.output for r in running)
-        while (index < len(pending) and pending[index].arrival <= clock and len(running) < MAX_BATCH
-               and reserved + pending[index].prompt + pending[index].output <= KV_BUDGET_TOKENS):
+        while (
+            index < len(pending)
+            and pending[index].arrival <= clock
+            and len(running) < MAX_BATCH
+            and reserved + pending[index].prompt + pending[index].output <= KV_BUDGET_TOKENS
+        ):
             running.append(pending[index])
             reserved += pending[index].prompt + pending[index].output
             index += 1
@@ -166,13 +169,23 @@ def simulate(scheduler: str, rate: float) -> dict[str, float | int | str]:
         run_iteration_level(requests, chunked=scheduler == "chunked")
     ttft = np.array([r.token_times[0] - r.arrival for r in requests])
     gaps = np.concatenate([np.diff(r.token_times) for r in requests if len(r.token_times) > 1])
-    tpot = np.array([(r.token_times[-1] - r.token_times[0]) / (len(r.token_times) - 1)
-                     for r in requests if len(r.token_times) > 1])
+    tpot = np.array(
+        [
+            (r.token_times[-1] - r.token_times[0]) / (len(r.token_times) - 1)
+            for r in requests
+            if len(r.token_times) > 1
+        ]
+    )
     makespan = max(r.token_times[-1] for r in requests) - min(r.arrival for r in requests)
-    good = sum(1 for r in requests
-               if r.token_times[0] - r.arrival <= TTFT_SLO_S
-               and (len(r.token_times) == 1
-                    or (r.token_times[-1] - r.token_times[0]) / (len(r.token_times) - 1) <= TPOT_SLO_S))
+    good = sum(
+        1
+        for r in requests
+        if r.token_times[0] - r.arrival <= TTFT_SLO_S
+        and (
+            len(r.token_times) == 1
+            or (r.token_times[-1] - r.token_times[0]) / (len(r.token_times) - 1) <= TPOT_SLO_S
+        )
+    )
     return {
         "scheduler": scheduler,
         "arrival_rate": rate,
@@ -189,8 +202,11 @@ def rows() -> list[dict[str, float | int | str]]:
     return [simulate(s, rate) for s in SCHEDULERS for rate in RATES]
 
 
-NAMES = {"static": "Static batching", "continuous": "Continuous batching",
-         "chunked": "Continuous + chunked prefill"}
+NAMES = {
+    "static": "Static batching",
+    "continuous": "Continuous batching",
+    "chunked": "Continuous + chunked prefill",
+}
 
 
 def to_yaml(table: list[dict[str, float | int | str]]) -> str:
@@ -210,13 +226,17 @@ def to_yaml(table: list[dict[str, float | int | str]]) -> str:
 
 
 def show(table: list[dict[str, float | int | str]]) -> None:
-    print(f"KV cache holds {KV_BUDGET_TOKENS:,} tokens; one decode step at batch 1 takes "
-          f"{1000 * step_time(0, 1, 1000):.1f} ms")
+    print(
+        f"KV cache holds {KV_BUDGET_TOKENS:,} tokens; one decode step at batch 1 takes "
+        f"{1000 * step_time(0, 1, 1000):.1f} ms"
+    )
     header = f"{'scheduler':<12}{'req/s':>6}{'tok/s':>8}{'TTFT p50':>10}{'TTFT p99':>10}{'TPOT':>8}{'ITL p99':>9}{'SLO %':>7}"
     print(header)
     for row in table:
-        print(f"{row['scheduler']:<12}{row['arrival_rate']:>6}{row['output_tok_s']:>8}{row['ttft_p50_s']:>10}"
-              f"{row['ttft_p99_s']:>10}{row['tpot_median_ms']:>8}{row['itl_p99_ms']:>9}{row['slo_met_pct']:>7}")
+        print(
+            f"{row['scheduler']:<12}{row['arrival_rate']:>6}{row['output_tok_s']:>8}{row['ttft_p50_s']:>10}"
+            f"{row['ttft_p99_s']:>10}{row['tpot_median_ms']:>8}{row['itl_p99_ms']:>9}{row['slo_met_pct']:>7}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,9 +29,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import yaml
-
 import datafile
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-12-02"
@@ -61,8 +60,13 @@ SOURCES = ["ggml2026quantizereadme", "openai2025gptossrepo", "openai2025gptossca
 # tokens/s, references.bib key). Bytes read per token are the quantised weights the token touches.
 MEASURED = [
     ("DGX Spark, Llama 3.3 70B in NVFP4 (vLLM)", 273, 40.61, 4.1, "nvidia2026sparkplaybookpr91"),
-    ("DGX Spark, gpt-oss-120b as published (vLLM, NVIDIA's image)", 273, gptoss_read_gb(), 33.5,
-     "nvidia2026sparkplaybookpr91"),
+    (
+        "DGX Spark, gpt-oss-120b as published (vLLM, NVIDIA's image)",
+        273,
+        gptoss_read_gb(),
+        33.5,
+        "nvidia2026sparkplaybookpr91",
+    ),
     ("DGX Spark, gpt-oss-120b GGUF (llama.cpp)", 273, gptoss_read_gb(Q8_0_BITS), 59.02, "ggml2025dgxsparkbench"),
     ("M1 Max, Qwen3.8-27B at IQ4_NL (llama.cpp)", 400, 16.34, 14.29, "ggml2026llamacppissue27525"),
 ]
@@ -74,8 +78,11 @@ def efficiency() -> list[tuple[str, float, float, float]]:
 
 
 def hardware(path: Path = ROOT / "_data" / "hardware.yaml") -> list[dict]:
-    return [row for row in yaml.safe_load(path.read_text(encoding="utf-8"))
-            if row.get("bandwidth_gbs") and row.get("memory_gb")]
+    return [
+        row
+        for row in yaml.safe_load(path.read_text(encoding="utf-8"))
+        if row.get("bandwidth_gbs") and row.get("memory_gb")
+    ]
 
 
 def ceiling(bandwidth_gbs: float, memory_gb: float, workload: str) -> float | None:
@@ -89,8 +96,11 @@ def ceiling(bandwidth_gbs: float, memory_gb: float, workload: str) -> float | No
 def rows(path: Path = ROOT / "_data" / "hardware.yaml") -> list[dict[str, object]]:
     table = []
     for accelerator in sorted(hardware(path), key=lambda r: -r["bandwidth_gbs"]):
-        row: dict[str, object] = {"name": accelerator["name"], "bandwidth_gbs": accelerator["bandwidth_gbs"],
-                                  "memory_gb": accelerator["memory_gb"]}
+        row: dict[str, object] = {
+            "name": accelerator["name"],
+            "bandwidth_gbs": accelerator["bandwidth_gbs"],
+            "memory_gb": accelerator["memory_gb"],
+        }
         for key in WORKLOADS:
             value = ceiling(accelerator["bandwidth_gbs"], accelerator["memory_gb"], key)
             row[key] = None if value is None else round(value)
@@ -100,8 +110,10 @@ def rows(path: Path = ROOT / "_data" / "hardware.yaml") -> list[dict[str, object
 
 
 def to_yaml(table: list[dict[str, object]]) -> str:
-    summary = ["From _data/hardware.yaml. Single-stream decode ceilings (tokens/s) = memory bandwidth / bytes read per",
-               "token, short context; null = the weights do not fit in the accelerator's memory."]
+    summary = [
+        "From _data/hardware.yaml. Single-stream decode ceilings (tokens/s) = memory bandwidth / bytes read per",
+        "token, short context; null = the weights do not fit in the accelerator's memory.",
+    ]
     return datafile.to_yaml("decode_ceiling.py", summary, table, ("bandwidth_gbs", "memory_gb", *WORKLOADS), AS_OF)
 
 
@@ -109,7 +121,9 @@ def show(table: list[dict[str, object]]) -> None:
     print(f"{'accelerator':<34}{'GB/s':>7}{'GB':>6}{'8B':>7}{'70B':>6}{'120B MoE':>9}")
     for row in table:
         cells = ["-" if row[k] is None else row[k] for k in WORKLOADS]
-        print(f"{row['name']:<34}{row['bandwidth_gbs']:>7}{row['memory_gb']:>6}{cells[0]:>7}{cells[1]:>6}{cells[2]:>9}")
+        print(
+            f"{row['name']:<34}{row['bandwidth_gbs']:>7}{row['memory_gb']:>6}{cells[0]:>7}{cells[1]:>6}{cells[2]:>9}"
+        )
     print("\nmeasured against the ceiling:")
     for what, limit, measured, share in efficiency():
         print(f"  {what:<48} ceiling {limit:6.1f}  measured {measured:6.1f}  {share:4.0%}")

@@ -53,9 +53,21 @@ def resolve(requirement: str) -> list[dict[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
-             "--report", str(report), *requirement.split()],
-            check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--dry-run",
+                "--ignore-installed",
+                "--quiet",
+                "--report",
+                str(report),
+                *requirement.split(),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         data = json.loads(report.read_text(encoding="utf-8"))
     return [{"name": item["metadata"]["name"], "version": item["metadata"]["version"]} for item in data["install"]]
@@ -67,8 +79,9 @@ def rows() -> list[dict[str, object]]:
         packages = resolve(requirement)
         main = requirement.split()[0].split("[")[0]
         version = next(p["version"] for p in packages if p["name"].lower().replace("_", "-") == main)
-        table.append({"name": name, "requirement": requirement, "kind": kind, "version": version,
-                      "packages": len(packages)})
+        table.append(
+            {"name": name, "requirement": requirement, "kind": kind, "version": version, "packages": len(packages)}
+        )
     return table
 
 
@@ -79,10 +92,10 @@ def to_yaml(table: list[dict[str, object]]) -> str:
         f"# resolved against the package index on {AS_OF} for Python {platform.python_version()} on Linux x86-64.",
     ]
     for row in table:
-        lines.append(f"- name: \"{row['name']}\"")
-        lines.append(f"  requirement: \"{row['requirement']}\"")
+        lines.append(f'- name: "{row["name"]}"')
+        lines.append(f'  requirement: "{row["requirement"]}"')
         lines.append(f"  kind: {row['kind']}")
-        lines.append(f"  version: \"{row['version']}\"")
+        lines.append(f'  version: "{row["version"]}"')
         lines.append(f"  packages: {row['packages']}")
         lines.append(f"  sources: [{', '.join(SOURCES)}]")
         lines.append(f"  as_of: {AS_OF}")

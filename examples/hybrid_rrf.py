@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -57,7 +57,7 @@ def embed(text: str, dim: int = 256) -> np.ndarray:
     words = " ".join(w for w in tokens(text) if not any(c.isdigit() for c in w))
     padded = f"  {words}  "
     for i in range(len(padded) - 2):
-        vector[sum(map(ord, padded[i:i + 3])) * 2654435761 % dim] += 1.0
+        vector[sum(map(ord, padded[i : i + 3])) * 2654435761 % dim] += 1.0
     return vector / np.linalg.norm(vector)
 
 

@@ -63,20 +63,63 @@ class Layout:
 
 
 MODELS = (
-    Layout("Llama 3.1 8B", "GQA, 32 of 32 layers", full_layers=32, kv_heads=8, head_dim=128,
-           sources=("meta2024llamamodelssku",)),
-    Layout("Llama 3.1 70B", "GQA, 80 of 80 layers", full_layers=80, kv_heads=8, head_dim=128,
-           sources=("meta2024llamamodelssku",)),
-    Layout("Qwen3-32B", "GQA, 64 of 64 layers", full_layers=64, kv_heads=8, head_dim=128,
-           sources=("qwen2025qwen332bcard",)),
-    Layout("Gemma 3 27B", "GQA; 52 of 62 layers use a 1,024-token window", full_layers=10, kv_heads=16,
-           head_dim=128, window_layers=52, window=1024, sources=("gdm2025gemmalib",)),
-    Layout("gpt-oss-120b", "GQA; 18 of 36 layers use a 128-token window", full_layers=18, kv_heads=8, head_dim=64,
-           window_layers=18, window=128, sources=("openai2025gptossrepo",)),
+    Layout(
+        "Llama 3.1 8B",
+        "GQA, 32 of 32 layers",
+        full_layers=32,
+        kv_heads=8,
+        head_dim=128,
+        sources=("meta2024llamamodelssku",),
+    ),
+    Layout(
+        "Llama 3.1 70B",
+        "GQA, 80 of 80 layers",
+        full_layers=80,
+        kv_heads=8,
+        head_dim=128,
+        sources=("meta2024llamamodelssku",),
+    ),
+    Layout(
+        "Qwen3-32B",
+        "GQA, 64 of 64 layers",
+        full_layers=64,
+        kv_heads=8,
+        head_dim=128,
+        sources=("qwen2025qwen332bcard",),
+    ),
+    Layout(
+        "Gemma 3 27B",
+        "GQA; 52 of 62 layers use a 1,024-token window",
+        full_layers=10,
+        kv_heads=16,
+        head_dim=128,
+        window_layers=52,
+        window=1024,
+        sources=("gdm2025gemmalib",),
+    ),
+    Layout(
+        "gpt-oss-120b",
+        "GQA; 18 of 36 layers use a 128-token window",
+        full_layers=18,
+        kv_heads=8,
+        head_dim=64,
+        window_layers=18,
+        window=128,
+        sources=("openai2025gptossrepo",),
+    ),
     Layout("DeepSeek-V3", "MLA, 61 layers", full_layers=61, latent_dim=512 + 64, sources=("deepseek2024v3",)),
-    Layout("Qwen3-Next-80B-A3B", "GQA in 12 of 48 layers; 36 Gated DeltaNet layers", full_layers=12, kv_heads=2,
-           head_dim=256, linear_layers=36, linear_heads=32, linear_key_dim=128, linear_value_dim=128,
-           sources=("qwen2025qwen3nextcard",)),
+    Layout(
+        "Qwen3-Next-80B-A3B",
+        "GQA in 12 of 48 layers; 36 Gated DeltaNet layers",
+        full_layers=12,
+        kv_heads=2,
+        head_dim=256,
+        linear_layers=36,
+        linear_heads=32,
+        linear_key_dim=128,
+        linear_value_dim=128,
+        sources=("qwen2025qwen3nextcard",),
+    ),
 )
 
 
@@ -84,21 +127,25 @@ def rows() -> list[dict[str, object]]:
     table = []
     for m in MODELS:
         per_sequence = m.sequence_bytes(CONTEXT)
-        table.append({
-            "name": m.name,
-            "attention": m.attention,
-            "kib_per_token": round(m.growing_bytes_per_token() / 1024, 1),
-            "fixed_mib": round(m.fixed_bytes() / 2**20, 1),
-            "gib_at_32k": round(per_sequence / 2**30, 2),
-            "sequences_per_80gb": math.floor(CACHE_MEMORY / per_sequence),
-            "sources": list(m.sources),
-        })
+        table.append(
+            {
+                "name": m.name,
+                "attention": m.attention,
+                "kib_per_token": round(m.growing_bytes_per_token() / 1024, 1),
+                "fixed_mib": round(m.fixed_bytes() / 2**20, 1),
+                "gib_at_32k": round(per_sequence / 2**30, 2),
+                "sequences_per_80gb": math.floor(CACHE_MEMORY / per_sequence),
+                "sources": list(m.sources),
+            }
+        )
     return table
 
 
 def to_yaml(table: list[dict[str, object]]) -> str:
-    summary = [f"KV-cache memory in BF16 per token and per {CONTEXT:,}-token conversation, and how many such conversations",
-               "fit in 80 GB of cache memory, from each model's published attention layout."]
+    summary = [
+        f"KV-cache memory in BF16 per token and per {CONTEXT:,}-token conversation, and how many such conversations",
+        "fit in 80 GB of cache memory, from each model's published attention layout.",
+    ]
     keys = ("attention", "kib_per_token", "fixed_mib", "gib_at_32k", "sequences_per_80gb")
     return datafile.to_yaml("kv_cache.py", summary, table, keys, AS_OF)
 
@@ -106,8 +153,10 @@ def to_yaml(table: list[dict[str, object]]) -> str:
 def show(table: list[dict[str, object]]) -> None:
     print(f"{'model':<22}{'KiB/token':>10}{'fixed MiB':>10}{'GiB @32K':>10}{'seqs/80GB':>10}")
     for row in table:
-        print(f"{row['name']:<22}{row['kib_per_token']:>10}{row['fixed_mib']:>10}{row['gib_at_32k']:>10}"
-              f"{row['sequences_per_80gb']:>10}")
+        print(
+            f"{row['name']:<22}{row['kib_per_token']:>10}{row['fixed_mib']:>10}{row['gib_at_32k']:>10}"
+            f"{row['sequences_per_80gb']:>10}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

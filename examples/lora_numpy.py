@@ -49,8 +49,16 @@ def tune_full(w: np.ndarray, x: np.ndarray, y: np.ndarray, steps: int, lr: float
     return w, Result("full", w.size, before, mse(x @ w.T, y))
 
 
-def tune_lora(w: np.ndarray, x: np.ndarray, y: np.ndarray, rank: int, alpha: float, steps: int, lr: float,
-              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Result]:
+def tune_lora(
+    w: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    rank: int,
+    alpha: float,
+    steps: int,
+    lr: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, Result]:
     """Gradient descent on A and B only; W stays frozen."""
     d_out, d_in = w.shape
     a = rng.normal(0, 1 / np.sqrt(d_in), (rank, d_in))
@@ -79,7 +87,9 @@ def main() -> list[Result]:
     unmerged_out = x @ w.T + (16 / 8) * (x @ a.T) @ b.T
     assert np.allclose(x @ merged.T, unmerged_out), "merging changes nothing but the number of matrices"
     for r in (full, lora):
-        print(f"{r.method:>10}: {r.trainable:>6,} trainable parameters, loss {r.loss_before:.4f} -> {r.loss_after:.5f}")
+        print(
+            f"{r.method:>10}: {r.trainable:>6,} trainable parameters, loss {r.loss_before:.4f} -> {r.loss_after:.5f}"
+        )
     print(f"LoRA trains {lora.trainable / full.trainable:.1%} of the layer's parameters; merged output matches.")
     return [full, lora]
 

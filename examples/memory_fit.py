@@ -21,7 +21,8 @@ from __future__ import annotations
 import sys
 
 import datafile
-from kv_cache import Layout, MODELS as LAYOUTS
+from kv_cache import MODELS as LAYOUTS
+from kv_cache import Layout
 
 AS_OF = "2026-12-02"
 CONTEXT = 32_768
@@ -43,11 +44,26 @@ PARAMS_B = {
     "gpt-oss-120b": 117.0,
 }
 EXTRA_LAYOUTS = (
-    Layout("gpt-oss-20b", "GQA; 12 of 24 layers use a 128-token window", full_layers=12, kv_heads=8, head_dim=64,
-           window_layers=12, window=128, sources=("openai2025gptossrepo", "nvidia2026megatronbridgegptoss")),
+    Layout(
+        "gpt-oss-20b",
+        "GQA; 12 of 24 layers use a 128-token window",
+        full_layers=12,
+        kv_heads=8,
+        head_dim=64,
+        window_layers=12,
+        window=128,
+        sources=("openai2025gptossrepo", "nvidia2026megatronbridgegptoss"),
+    ),
 )
-SOURCES = ["ggml2026quantizereadme", "ggml2025dgxsparkbench", "meta2024llamamodelssku", "qwen2025qwen332bcard", "gdm2025gemmalib",
-           "openai2025gptossrepo", "qwen2025qwen3nextcard"]
+SOURCES = [
+    "ggml2026quantizereadme",
+    "ggml2025dgxsparkbench",
+    "meta2024llamamodelssku",
+    "qwen2025qwen332bcard",
+    "gdm2025gemmalib",
+    "openai2025gptossrepo",
+    "qwen2025qwen3nextcard",
+]
 
 
 def layouts() -> dict[str, Layout]:
@@ -78,22 +94,26 @@ def rows() -> list[dict[str, object]]:
         for quant in quants(model):
             weights, cache = memory_gb(model, quant)
             total = weights + cache
-            table.append({
-                "name": f"{model}, {quant}",
-                "model": model,
-                "quant": quant,
-                "params_b": PARAMS_B[model],
-                "weights_gb": round(weights, 1),
-                "kv_32k_gb": round(cache, 1),
-                "total_gb": round(total, 1),
-                "smallest_machine_gb": smallest_machine(total),
-            })
+            table.append(
+                {
+                    "name": f"{model}, {quant}",
+                    "model": model,
+                    "quant": quant,
+                    "params_b": PARAMS_B[model],
+                    "weights_gb": round(weights, 1),
+                    "kv_32k_gb": round(cache, 1),
+                    "total_gb": round(total, 1),
+                    "smallest_machine_gb": smallest_machine(total),
+                }
+            )
     return table
 
 
 def to_yaml(table: list[dict[str, object]]) -> str:
-    summary = [f"Memory for weights (GGUF bits per weight) plus a {CONTEXT:,}-token 16-bit KV cache, and the smallest",
-               f"common memory size that holds it with {HEADROOM_GB:g} GB to spare."]
+    summary = [
+        f"Memory for weights (GGUF bits per weight) plus a {CONTEXT:,}-token 16-bit KV cache, and the smallest",
+        f"common memory size that holds it with {HEADROOM_GB:g} GB to spare.",
+    ]
     keys = ("model", "quant", "params_b", "weights_gb", "kv_32k_gb", "total_gb", "smallest_machine_gb")
     return datafile.to_yaml("memory_fit.py", summary, table, keys, AS_OF, SOURCES)
 
@@ -101,8 +121,10 @@ def to_yaml(table: list[dict[str, object]]) -> str:
 def show(table: list[dict[str, object]]) -> None:
     print(f"{'model':<30}{'weights':>9}{'KV 32K':>8}{'total':>8}{'machine':>9}")
     for row in table:
-        print(f"{row['name']:<30}{row['weights_gb']:>9}{row['kv_32k_gb']:>8}{row['total_gb']:>8}"
-              f"{str(row['smallest_machine_gb']):>9}")
+        print(
+            f"{row['name']:<30}{row['weights_gb']:>9}{row['kv_32k_gb']:>8}{row['total_gb']:>8}"
+            f"{str(row['smallest_machine_gb']):>9}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,8 +21,12 @@ import numpy as np
 
 
 def post(base_url: str, path: str, payload: dict, api_key: str = "none") -> dict:
-    request = urllib.request.Request(base_url.rstrip("/") + path, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"})
+    request = urllib.request.Request(
+        base_url.rstrip("/") + path,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
+    )
     with urllib.request.urlopen(request, timeout=300) as response:
         return json.load(response)
 
@@ -30,7 +34,7 @@ def post(base_url: str, path: str, payload: dict, api_key: str = "none") -> dict
 def chunk(text: str, source: str, size: int = 800, overlap: int = 100) -> list[dict]:
     """Split on paragraph boundaries into pieces of about ``size`` characters, overlapping by ``overlap``;
     a paragraph longer than ``size`` is cut into ``size``-character pieces first."""
-    paragraphs = [p[i:i + size] for p in text.split("\n\n") for i in range(0, max(len(p), 1), size)]
+    paragraphs = [p[i : i + size] for p in text.split("\n\n") for i in range(0, max(len(p), 1), size)]
     pieces, current = [], ""
     for paragraph in paragraphs:
         if current and len(current) + len(paragraph) > size:
@@ -46,14 +50,21 @@ def embed(base_url: str, model: str, texts: list[str], batch: int = 256) -> np.n
     """Unit-length embeddings, requested ``batch`` texts at a time (APIs cap the inputs per request)."""
     vectors = []
     for start in range(0, len(texts), batch):
-        data = post(base_url, "/embeddings", {"model": model, "input": texts[start:start + batch]})["data"]
+        data = post(base_url, "/embeddings", {"model": model, "input": texts[start : start + batch]})["data"]
         vectors += [item["embedding"] for item in sorted(data, key=lambda d: d["index"])]
     array = np.array(vectors, dtype=np.float32)
     return array / np.linalg.norm(array, axis=1, keepdims=True)
 
 
-def answer(base_url: str, model: str, embedding_model: str, chunks: list[dict], question: str, k: int = 4,
-           index: np.ndarray | None = None) -> dict:
+def answer(
+    base_url: str,
+    model: str,
+    embedding_model: str,
+    chunks: list[dict],
+    question: str,
+    k: int = 4,
+    index: np.ndarray | None = None,
+) -> dict:
     """Answer from the ``k`` chunks nearest to the question. Pass a precomputed ``index`` (the chunks' embeddings,
     saved with ``np.save``) to avoid embedding the corpus again for every question."""
     if index is None:
@@ -62,8 +73,11 @@ def answer(base_url: str, model: str, embedding_model: str, chunks: list[dict], 
     top = [chunks[i] for i in np.argsort(-scores)[:k]]
     context = "\n\n".join(f"[{j + 1}] ({c['source']}) {c['text']}" for j, c in enumerate(top))
     messages = [
-        {"role": "system", "content": "Answer only from the numbered sources and cite them like [1]. "
-                                      "If they do not contain the answer, say so."},
+        {
+            "role": "system",
+            "content": "Answer only from the numbered sources and cite them like [1]. "
+            "If they do not contain the answer, say so.",
+        },
         {"role": "user", "content": f"Sources:\n{context}\n\nQuestion: {question}"},
     ]
     reply = post(base_url, "/chat/completions", {"model": model, "messages": messages})

@@ -24,9 +24,8 @@ import math
 import sys
 from pathlib import Path
 
-import yaml
-
 import datafile
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-12-02"
@@ -73,35 +72,52 @@ def rows() -> list[dict[str, object]]:
         sources = [*model["sources"]]
         for machine in (H200, B300, MAC):
             sources += [key for key in hardware[machine]["sources"] if key not in sources]
-        table.append({
-            "name": name,
-            "total_b": total,
-            "active_b": active,
-            "fp8_gb": round(fp8),
-            "nvfp4_gb": round(fp4),
-            "h200_fp8": accelerators(fp8, hardware[H200]["memory_gb"]),
-            "b300_nvfp4": accelerators(fp4, hardware[B300]["memory_gb"]),
-            "fits_512gb_nvfp4": fp4 <= hardware[MAC]["memory_gb"] * (1 - RESERVE),
-            "read_per_token_gb": round(weights_gb(active, "nvfp4"), 1),
-            "sources": sources + [key for key in FORMAT_SOURCES if key not in sources],
-        })
+        table.append(
+            {
+                "name": name,
+                "total_b": total,
+                "active_b": active,
+                "fp8_gb": round(fp8),
+                "nvfp4_gb": round(fp4),
+                "h200_fp8": accelerators(fp8, hardware[H200]["memory_gb"]),
+                "b300_nvfp4": accelerators(fp4, hardware[B300]["memory_gb"]),
+                "fits_512gb_nvfp4": fp4 <= hardware[MAC]["memory_gb"] * (1 - RESERVE),
+                "read_per_token_gb": round(weights_gb(active, "nvfp4"), 1),
+                "sources": sources + [key for key in FORMAT_SOURCES if key not in sources],
+            }
+        )
     return table
 
 
 def to_yaml(table: list[dict[str, object]]) -> str:
-    summary = [f"Weights at FP8 and NVFP4 (4.5 bits), accelerators needed with {RESERVE:.0%} of memory kept free (a power of",
-               "two), and the 4-bit weights each generated token reads."]
-    keys = ("total_b", "active_b", "fp8_gb", "nvfp4_gb", "h200_fp8", "b300_nvfp4", "fits_512gb_nvfp4", "read_per_token_gb")
+    summary = [
+        f"Weights at FP8 and NVFP4 (4.5 bits), accelerators needed with {RESERVE:.0%} of memory kept free (a power of",
+        "two), and the 4-bit weights each generated token reads.",
+    ]
+    keys = (
+        "total_b",
+        "active_b",
+        "fp8_gb",
+        "nvfp4_gb",
+        "h200_fp8",
+        "b300_nvfp4",
+        "fits_512gb_nvfp4",
+        "read_per_token_gb",
+    )
     return datafile.to_yaml("moe_sizing.py", summary, table, keys, AS_OF)
 
 
 def show(table: list[dict[str, object]]) -> None:
-    print(f"{'model':<28}{'total':>7}{'active':>7}{'FP8 GB':>8}{'4-bit GB':>9}{'H200':>6}{'B300':>6}{'512GB':>7}"
-          f"{'GB/token':>9}")
+    print(
+        f"{'model':<28}{'total':>7}{'active':>7}{'FP8 GB':>8}{'4-bit GB':>9}{'H200':>6}{'B300':>6}{'512GB':>7}"
+        f"{'GB/token':>9}"
+    )
     for row in table:
-        print(f"{row['name']:<28}{row['total_b']:>7}{row['active_b']:>7}{row['fp8_gb']:>8}{row['nvfp4_gb']:>9}"
-              f"{row['h200_fp8']:>6}{row['b300_nvfp4']:>6}{'yes' if row['fits_512gb_nvfp4'] else 'no':>7}"
-              f"{row['read_per_token_gb']:>9}")
+        print(
+            f"{row['name']:<28}{row['total_b']:>7}{row['active_b']:>7}{row['fp8_gb']:>8}{row['nvfp4_gb']:>9}"
+            f"{row['h200_fp8']:>6}{row['b300_nvfp4']:>6}{'yes' if row['fits_512gb_nvfp4'] else 'no':>7}"
+            f"{row['read_per_token_gb']:>9}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
-from typing import Callable
 
 import numpy as np
 
@@ -79,7 +79,9 @@ def blocks(w: np.ndarray, size: int) -> np.ndarray:
     return w.reshape(w.shape[0], -1, size)
 
 
-def int_absmax(w: np.ndarray, bits: int, block: int | None, scale_format: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def int_absmax(
+    w: np.ndarray, bits: int, block: int | None, scale_format: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
     """Symmetric integers with one absmax scale per block (or per row when ``block`` is None)."""
     levels = 2 ** (bits - 1) - 1
     grouped = blocks(w, block) if block else w[:, None, :]
@@ -186,13 +188,15 @@ def measure() -> list[dict[str, object]]:
     rows = []
     for scheme in SCHEMES:
         q = scheme.apply(w)
-        rows.append({
-            "name": scheme.name,
-            "family": scheme.family,
-            "bits_per_weight": scheme.bits_per_weight,
-            "weight_error": round(relative_error(w, q), 5),
-            "output_error": round(relative_error(reference, x @ q), 5),
-        })
+        rows.append(
+            {
+                "name": scheme.name,
+                "family": scheme.family,
+                "bits_per_weight": scheme.bits_per_weight,
+                "weight_error": round(relative_error(w, q), 5),
+                "output_error": round(relative_error(reference, x @ q), 5),
+            }
+        )
     return rows
 
 
@@ -206,7 +210,9 @@ def as_yaml(data: list[dict[str, object]]) -> str:
         lines.append(f"- name: {row['name']}")
         for key in ("family", "bits_per_weight", "weight_error", "output_error"):
             lines.append(f"  {key}: {row[key]}")
-        lines.append("  sources: [dettmers2023qlora, ocp2023mxspec, intel2026nvfp4, micikevicius2022fp8, ggml2026ggufspec]")
+        lines.append(
+            "  sources: [dettmers2023qlora, ocp2023mxspec, intel2026nvfp4, micikevicius2022fp8, ggml2026ggufspec]"
+        )
         lines.append(f"  as_of: {AS_OF}")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -222,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{'scheme':<28} {'bits/weight':>11} {'weight error':>13} {'output error':>13}")
     for row in data:
-        print(f"{row['name']:<28} {row['bits_per_weight']:>11} {row['weight_error']:>13.2%} {row['output_error']:>13.2%}")
+        print(
+            f"{row['name']:<28} {row['bits_per_weight']:>11} {row['weight_error']:>13.2%} {row['output_error']:>13.2%}"
+        )
     return 0
 
 

@@ -33,10 +33,14 @@ def synthetic_block(seed: int = 0) -> dict[str, np.ndarray]:
     """Weights shaped like one Llama-style transformer block, in float16."""
     rng = np.random.default_rng(seed)
     shapes = {
-        "attn.q_proj.weight": (HIDDEN, HIDDEN), "attn.k_proj.weight": (HIDDEN // 4, HIDDEN),
-        "attn.v_proj.weight": (HIDDEN // 4, HIDDEN), "attn.o_proj.weight": (HIDDEN, HIDDEN),
-        "mlp.gate_proj.weight": (FFN, HIDDEN), "mlp.up_proj.weight": (FFN, HIDDEN),
-        "mlp.down_proj.weight": (HIDDEN, FFN), "input_layernorm.weight": (HIDDEN,),
+        "attn.q_proj.weight": (HIDDEN, HIDDEN),
+        "attn.k_proj.weight": (HIDDEN // 4, HIDDEN),
+        "attn.v_proj.weight": (HIDDEN // 4, HIDDEN),
+        "attn.o_proj.weight": (HIDDEN, HIDDEN),
+        "mlp.gate_proj.weight": (FFN, HIDDEN),
+        "mlp.up_proj.weight": (FFN, HIDDEN),
+        "mlp.down_proj.weight": (HIDDEN, FFN),
+        "input_layernorm.weight": (HIDDEN,),
     }
     return {name: rng.standard_normal(shape).astype(np.float16) for name, shape in shapes.items()}
 
@@ -77,8 +81,9 @@ def main() -> dict[str, object]:
 
         from_pickle = pickle.loads(pkl.read_bytes())
         from_st = load_file(str(st))
-        assert all(np.array_equal(weights[k], from_pickle[k]) and np.array_equal(weights[k], from_st[k])
-                   for k in weights), "both formats round-trip the weights exactly"
+        assert all(
+            np.array_equal(weights[k], from_pickle[k]) and np.array_equal(weights[k], from_st[k]) for k in weights
+        ), "both formats round-trip the weights exactly"
 
         header = read_safetensors_header(st)
         result = {
@@ -100,7 +105,9 @@ def main() -> dict[str, object]:
 
     print(f"{result['tensors']} tensors, {result['parameters']:,} float16 parameters")
     print(f"pickle:      {result['pickle_bytes']:>12,} bytes, best load {result['pickle_load_s'] * 1000:.1f} ms")
-    print(f"safetensors: {result['safetensors_bytes']:>12,} bytes, best load {result['safetensors_load_s'] * 1000:.1f} ms")
+    print(
+        f"safetensors: {result['safetensors_bytes']:>12,} bytes, best load {result['safetensors_load_s'] * 1000:.1f} ms"
+    )
     print(f"safetensors header entry, read without loading: {result['header_entry']}")
     print(f"loading the poisoned pickle called: {result['pickle_ran_code']}")
     return result

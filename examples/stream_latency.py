@@ -37,14 +37,18 @@ class Timing:
 
 
 def measure(base_url: str, model: str, prompt: str, max_tokens: int = 128, api_key: str = "none") -> Timing:
-    body = json.dumps({
-        "model": model,
-        "messages": [{"role": "user", "content": prompt}],
-        "max_tokens": max_tokens,
-        "stream": True,
-    }).encode()
+    body = json.dumps(
+        {
+            "model": model,
+            "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": max_tokens,
+            "stream": True,
+        }
+    ).encode()
     request = urllib.request.Request(
-        base_url.rstrip("/") + "/chat/completions", data=body, method="POST",
+        base_url.rstrip("/") + "/chat/completions",
+        data=body,
+        method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
     )
     start = time.perf_counter()
@@ -54,7 +58,7 @@ def measure(base_url: str, model: str, prompt: str, max_tokens: int = 128, api_k
             line = raw.decode("utf-8").strip()
             if not line.startswith("data:"):
                 continue
-            payload = line[len("data:"):].strip()
+            payload = line[len("data:") :].strip()
             if payload == "[DONE]":
                 break
             for choice in json.loads(payload).get("choices", []):
@@ -77,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     t = measure(args.base_url, args.model, args.prompt, args.max_tokens)
     gaps = sorted(t.gaps_s) or [0.0]
     p99 = gaps[min(len(gaps) - 1, round(0.99 * (len(gaps) - 1)))]
-    print(f"TTFT {1000 * t.ttft_s:.0f} ms; {t.chunks} chunks in {t.total_s:.2f} s; "
-          f"TPOT {1000 * t.tpot_s:.1f} ms; median gap {1000 * statistics.median(gaps):.1f} ms, p99 {1000 * p99:.1f} ms")
+    print(
+        f"TTFT {1000 * t.ttft_s:.0f} ms; {t.chunks} chunks in {t.total_s:.2f} s; "
+        f"TPOT {1000 * t.tpot_s:.1f} ms; median gap {1000 * statistics.median(gaps):.1f} ms, p99 {1000 * p99:.1f} ms"
+    )
     return 0
 
 

@@ -43,8 +43,21 @@ class Build:
 def build_real_book(outdir: Path, builder: str = "dirhtml", **env: str) -> Build:
     """Build the real book strictly and offline into ``outdir`` (a copy of the sources, not the checkout)."""
     command = offline_command(
-        [str(BIN / "jupyter-book"), "build", str(ROOT), "--builder", "custom", "--custom-builder", builder,
-         "--path-output", str(outdir), "-W", "-n", "--keep-going", "--all"]
+        [
+            str(BIN / "jupyter-book"),
+            "build",
+            str(ROOT),
+            "--builder",
+            "custom",
+            "--custom-builder",
+            builder,
+            "--path-output",
+            str(outdir),
+            "-W",
+            "-n",
+            "--keep-going",
+            "--all",
+        ]
     )
     result = subprocess.run(command, capture_output=True, text=True, env=offline_env(**env), cwd=ROOT)
     return Build(result.returncode, result.stdout + result.stderr, outdir / "_build" / builder)
@@ -167,8 +180,18 @@ class FixtureBook:
         """Build strictly; ``fresh=False`` builds incrementally on the last build, as ``make build`` does."""
         self.write()
         outdir = self.path / "_build" / builder
-        command = [str(BIN / "python"), "-m", "sphinx", "-b", builder, "-W", "--keep-going",
-                   *(["-q", "-E"] if fresh else []), str(self.path), str(outdir)]
+        command = [
+            str(BIN / "python"),
+            "-m",
+            "sphinx",
+            "-b",
+            builder,
+            "-W",
+            "--keep-going",
+            *(["-q", "-E"] if fresh else []),
+            str(self.path),
+            str(outdir),
+        ]
         result = subprocess.run(command, capture_output=True, text=True, env=offline_env(**(env or {})))
         return Build(result.returncode, result.stdout + result.stderr, outdir)
 

@@ -7,26 +7,37 @@ launch flags keep it from reaching out to Google's services on start.
 from __future__ import annotations
 
 import gzip
-import io
 import http.server
+import io
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Iterator
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
 ]
 COMPRESS = {".html", ".css", ".js", ".svg", ".json", ".txt", ".xml", ".md", ".csv"}
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".mjs": "text/javascript",
-                      ".md": "text/markdown; charset=utf-8", ".svg": "image/svg+xml"}
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+        ".md": "text/markdown; charset=utf-8",
+        ".svg": "image/svg+xml",
+    }
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
         pass
@@ -35,7 +46,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         if self.prefix != "/" and path.startswith(self.prefix):
-            path = "/" + path[len(self.prefix):]
+            path = "/" + path[len(self.prefix) :]
         return super().translate_path(path)
 
     def send_head(self):  # type: ignore[no-untyped-def]

@@ -42,7 +42,11 @@ BAD_INPUTS = {
         [r"chapter\.md:6", r"malformed citation key 'doe2024thing\}'"],
     ),
     "TL;DR bullet with more than three citations": (
-        _replace("chapter.md", "- A claim {cite}`doe2024thing`.", "- A claim {cite}`doe2024thing,doe2024thing,doe2024thing,doe2024thing`."),
+        _replace(
+            "chapter.md",
+            "- A claim {cite}`doe2024thing`.",
+            "- A claim {cite}`doe2024thing,doe2024thing,doe2024thing,doe2024thing`.",
+        ),
         [r"chapter\.md:6", r"a TL;DR bullet cites at most 3 sources \(this one cites 4\)"],
     ),
     "duplicate bib key": (

@@ -11,8 +11,9 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -102,8 +103,6 @@ def axe_violations(page: Any, rules: list[str] | None = None) -> list[dict[str, 
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]} for v in result]
 
 
-
-
 def pytest_generate_tests(metafunc: Any) -> None:  # noqa: D401 - pytest hook
     if "page_path" in metafunc.fixturenames:
         chapters = ["", *[f"{name}/" for name in _toc_docs() if name != "index"]]
@@ -119,7 +118,9 @@ def _toc_docs() -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_page_loads_cleanly_within_budget_and_accessible(browser: Any, site: str, page_path: str, scheme: str) -> None:
+def test_page_loads_cleanly_within_budget_and_accessible(
+    browser: Any, site: str, page_path: str, scheme: str
+) -> None:
     ctx, page, log = open_page(browser, site + page_path, color_scheme=scheme)
     try:
         assert log.errors == [], f"console errors on /{page_path}"
@@ -151,7 +152,9 @@ def test_keyboard_skip_link_and_visible_focus(browser: Any, site: str) -> None:
     ctx, page, log = open_page(browser, site + "models/")
     try:
         page.keyboard.press("Tab")
-        focused = page.evaluate("({text: document.activeElement.textContent.trim(), href: document.activeElement.getAttribute('href')})")
+        focused = page.evaluate(
+            "({text: document.activeElement.textContent.trim(), href: document.activeElement.getAttribute('href')})"
+        )
         assert "skip" in focused["text"].lower(), focused
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         box = page.evaluate("document.activeElement.getBoundingClientRect().height")
@@ -218,7 +221,9 @@ def test_tables_complete_without_javascript(browser: Any, site: str, book_site: 
 
 
 @pytest.mark.parametrize("path", ["", "models/", "licences/", "glossary/", "eval-datasets/", "search/?q=lora"])
-def test_phone_layout_has_no_sideways_scroll_and_targets_a_finger_can_hit(browser: Any, site: str, path: str) -> None:
+def test_phone_layout_has_no_sideways_scroll_and_targets_a_finger_can_hit(
+    browser: Any, site: str, path: str
+) -> None:
     ctx, page, log = open_page(browser, site + path, viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -256,8 +261,11 @@ def test_long_chapters_lay_out_only_what_is_near_the_screen(browser: Any, site: 
         link = page.locator("article a.reference.internal[href^='#id']").first
         entry = link.get_attribute("href")
         link.click()
-        page.wait_for_function("(id) => { const r = document.getElementById(id).getBoundingClientRect();"
-                               " return r.top >= 0 && r.top < innerHeight; }", arg=entry[1:])
+        page.wait_for_function(
+            "(id) => { const r = document.getElementById(id).getBoundingClientRect();"
+            " return r.top >= 0 && r.top < innerHeight; }",
+            arg=entry[1:],
+        )
         assert page.evaluate(shown, entry)
         # and a link from elsewhere to a section near the end opens with that section at the top
         page.goto(site + "models/#what-to-watch")
@@ -281,10 +289,15 @@ def test_on_this_page_follows_the_reader_and_back_to_top_appears(browser: Any, s
     ctx, page, log = open_page(browser, site + "licences/", viewport={"width": 1400, "height": 900})
     try:
         assert page.evaluate("document.documentElement.classList.contains('no-js')") is False
-        assert page.locator(".toc-tree li.scroll-current").count() == 0, "nothing measured before the reader scrolls"
+        assert page.locator(".toc-tree li.scroll-current").count() == 0, (
+            "nothing measured before the reader scrolls"
+        )
         target = page.locator(".toc-tree a[href^='#']").nth(3).get_attribute("href")
-        page.evaluate("(id) => window.scrollTo(0, document.getElementById(decodeURIComponent(id))"
-                      ".getBoundingClientRect().top + window.scrollY - 10)", target[1:])  # its heading at the top
+        page.evaluate(
+            "(id) => window.scrollTo(0, document.getElementById(decodeURIComponent(id))"
+            ".getBoundingClientRect().top + window.scrollY - 10)",
+            target[1:],
+        )  # its heading at the top
         page.wait_for_function("document.querySelector('.toc-tree li.scroll-current') !== null")
         current = page.locator(".toc-tree li.scroll-current > a").first.get_attribute("href")
         assert current == target, f"scrolled to {target}, highlighted {current}"
@@ -308,8 +321,14 @@ def test_comments_load_nothing_until_clicked(browser: Any, tmp_path: Path) -> No
         ctx = browser.new_context()
         page = ctx.new_page()
         external: list[str] = []
-        page.route("**/*", lambda route: (external.append(route.request.url), route.abort())
-                   if "giscus.app" in route.request.url else route.continue_())
+        page.route(
+            "**/*",
+            lambda route: (
+                (external.append(route.request.url), route.abort())
+                if "giscus.app" in route.request.url
+                else route.continue_()
+            ),
+        )
         page.goto(url + "chapter/", wait_until="networkidle")
         assert external == []
         page.locator("button.comments-load").click()
@@ -322,11 +341,15 @@ def test_html_is_valid(book_site: Build) -> None:
     java = shutil.which("java")
     assert java, "Java is missing: run `make system-deps`"
     pages = [str(p) for p in book_site.outdir.rglob("*.html")]
-    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *pages],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", *pages], capture_output=True, text=True
+    )
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    errors = [f"{Path(m.get('url', '')).parent.name}: {m.get('message')} [{m.get('extract', '')[:80]}]"
-              for m in messages if m.get("type") == "error"]
+    errors = [
+        f"{Path(m.get('url', '')).parent.name}: {m.get('message')} [{m.get('extract', '')[:80]}]"
+        for m in messages
+        if m.get("type") == "error"
+    ]
     assert errors == [], "\n".join(errors[:30])
 
 
@@ -345,8 +368,9 @@ def test_citation_shows_its_reference_on_hover_focus_and_touch(browser: Any, sit
         assert log.errors == []
     finally:
         ctx.close()
-    ctx, page, log = open_page(browser, site + "fine-tuning/", viewport={"width": 390, "height": 844},
-                               is_mobile=True, has_touch=True)
+    ctx, page, log = open_page(
+        browser, site + "fine-tuning/", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     try:
         link = page.locator("article p a.reference.internal[href^='#id'][title]").first
         link.scroll_into_view_if_needed()
@@ -370,19 +394,32 @@ SEARCH_QUERIES = [
     ("llama 4 licence", ["licences/#custom-model-licences"]),
     ("fair use", ["licences/#fair-use-fair-dealing-and-the-courts"]),
     ("pass@k", ["eval-datasets/#pass-k"]),
-    ("KV cache", ["models/#attention-the-kv-cache-gqa-and-mla", "mlops-engines/#the-kv-cache-and-paged-attention",
-                  "mlops-engines/#kv-cache-arithmetic-how-many-users-fit", "glossary/#term-KV-cache"]),
+    (
+        "KV cache",
+        [
+            "models/#attention-the-kv-cache-gqa-and-mla",
+            "mlops-engines/#the-kv-cache-and-paged-attention",
+            "mlops-engines/#kv-cache-arithmetic-how-many-users-fit",
+            "glossary/#term-KV-cache",
+        ],
+    ),
     ("contamination", ["eval-datasets/#contamination-gaming-and-how-benchmarks-fight-back"]),
     ("EU AI Act", ["licences/#the-eu-ai-act"]),
     ("Cyber Resilience Act", ["licences/#the-cyber-resilience-act"]),
     ("Open Source AI Definition", ["licences/#the-open-source-ai-definition-1-0"]),
     ("700 million monthly active users", ["licences/#reading-the-scale-clause"]),
-    ("LoRA", ["fine-tuning/#parameter-efficient-fine-tuning-lora-and-its-descendants", "fine-tuning/#lora-by-hand"]),
+    (
+        "LoRA",
+        ["fine-tuning/#parameter-efficient-fine-tuning-lora-and-its-descendants", "fine-tuning/#lora-by-hand"],
+    ),
     ("DPO", ["fine-tuning/#preference-tuning-rlhf-dpo-and-its-relatives"]),
-    ("GRPO", [
-        "fine-tuning/#reinforcement-learning-with-verifiable-rewards",
-        "fine-tuning/#why-grpo-needed-no-critic-and-what-it-costs-instead",
-    ]),
+    (
+        "GRPO",
+        [
+            "fine-tuning/#reinforcement-learning-with-verifiable-rewards",
+            "fine-tuning/#why-grpo-needed-no-critic-and-what-it-costs-instead",
+        ],
+    ),
     ("model merging", ["fine-tuning/#model-merging"]),
     ("fine-tuning memory", ["fine-tuning/#memory-by-method-and-model-size"]),
     ("safetensors", ["model-formats/#safetensors"]),
@@ -390,22 +427,34 @@ SEARCH_QUERIES = [
     ("ONNX Runtime", ["model-formats/#onnx-and-onnx-runtime"]),
     ("TensorRT-LLM", ["model-formats/#tensorrt-engines-and-tensorrt-llm"]),
     ("MLX", ["model-formats/#apple-core-ml-core-ai-and-mlx"]),
-    ("speculative decoding", ["model-formats/#draft-models-and-speculative-decoding", "mlops-engines/#speculative-decoding"]),
+    (
+        "speculative decoding",
+        ["model-formats/#draft-models-and-speculative-decoding", "mlops-engines/#speculative-decoding"],
+    ),
     ("mixture of experts", ["models/#mixture-of-experts-and-the-two-parameter-counts"]),
     ("Qwen", ["models/#qwen-alibaba-the-default-open-family"]),
     ("DeepSeek", ["models/#deepseek-efficiency-as-a-research-programme"]),
-    ("Elo Bradley-Terry", [
-        "eval-datasets/#from-pairwise-votes-to-elo-and-bradley-terry-scores",
-        "eval-datasets/#elo-and-bradleyterry",
-    ]),
+    (
+        "Elo Bradley-Terry",
+        [
+            "eval-datasets/#from-pairwise-votes-to-elo-and-bradley-terry-scores",
+            "eval-datasets/#elo-and-bradleyterry",
+        ],
+    ),
     ("LLM as a judge", ["eval-datasets/#llm-as-a-judge-and-human-evaluation"]),
     ("word error rate", ["eval-datasets/#word-error-rate-and-real-time-factor"]),
     ("uncensored models", ["unaligned-models/#uncensored-and-steerable-open-models"]),
     ("malicious model files", ["unaligned-models/#poisoned-and-malicious-model-files"]),
     ("abliteration", ["glossary/#term-Abliteration"]),
     ("gradient checkpointing", ["glossary/#term-Gradient-checkpointing"]),
-    ("vector database", ["vector-db/", "vector-db/#dedicated-vector-databases",
-                         "vector-db/#vector-search-in-the-database-you-already-run"]),
+    (
+        "vector database",
+        [
+            "vector-db/",
+            "vector-db/#dedicated-vector-databases",
+            "vector-db/#vector-search-in-the-database-you-already-run",
+        ],
+    ),
     ("paged attention", ["mlops-engines/#the-kv-cache-and-paged-attention", "glossary/#term-Paged-attention"]),
     ("hybrid search", ["vector-db/#hybrid-search-and-reranking", "glossary/#term-Hybrid-search"]),
     ("HNSW", ["vector-db/#hierarchical-navigable-small-worlds-hnsw", "glossary/#term-HNSW"]),
@@ -537,7 +586,6 @@ def test_the_2023_address_of_a_moved_page_leads_to_its_successor(browser: Any, s
         ctx.close()
 
 
-
 def smallest_font(svg: str) -> float:
     sizes = [float(s) for s in re.findall(r'font-size[=:]\s*"?([0-9.]+)', svg)]
     return min(sizes)
@@ -548,12 +596,16 @@ def test_drawn_figures_are_readable_on_a_phone(browser: Any, site: str) -> None:
     need be), where scaling the figure to the screen would shrink it to about 5 px."""
     checked = 0
     for figure in sorted((ROOT / "_static" / "figures").glob("*.svg")):
-        chapter = next(md.stem for md in sorted(ROOT.glob("*.md")) if f"_static/figures/{figure.name}" in
-                       md.read_text(encoding="utf-8"))
+        chapter = next(
+            md.stem
+            for md in sorted(ROOT.glob("*.md"))
+            if f"_static/figures/{figure.name}" in md.read_text(encoding="utf-8")
+        )
         svg = figure.read_text(encoding="utf-8")
         view_width = float(re.search(r'viewBox="[0-9.]+ [0-9.]+ ([0-9.]+)', svg).group(1))
-        ctx, page, log = open_page(browser, site + f"{chapter}/", viewport={"width": 360, "height": 780},
-                                   is_mobile=True)
+        ctx, page, log = open_page(
+            browser, site + f"{chapter}/", viewport={"width": 360, "height": 780}, is_mobile=True
+        )
         try:
             image = page.locator(f'figure img[src$="{figure.name}"]').first
             image.scroll_into_view_if_needed()
@@ -562,7 +614,9 @@ def test_drawn_figures_are_readable_on_a_phone(browser: Any, site: str) -> None:
             rendered = smallest_font(svg) * width / view_width
             assert rendered >= 10, f"{figure.name}: smallest label {rendered:.1f} px on a 360 px screen"
             caption = page.locator(f'figure:has(img[src$="{figure.name}"]) figcaption').first
-            assert caption.evaluate("(c) => c.getBoundingClientRect().width") <= 360, "the caption wraps to the screen"
+            assert caption.evaluate("(c) => c.getBoundingClientRect().width") <= 360, (
+                "the caption wraps to the screen"
+            )
             checked += 1
         finally:
             ctx.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT, Build
 from test_consistency import TOC_FILES
+
+from conftest import ROOT, Build
 
 
 def page(book: Build, name: str) -> str:
@@ -26,8 +27,11 @@ def test_no_remote_assets_in_pages(book_site: Build) -> None:
     pattern = re.compile(r"<(?:script|link|img|iframe|source)\b[^>]*(?:src|href)=\"(?:https?:)?//", re.I)
     offenders = {}
     for html in book_site.outdir.rglob("*.html"):
-        found = [m.group(0) for m in pattern.finditer(html.read_text(encoding="utf-8"))
-                 if 'rel="canonical"' not in m.group(0) and "og:" not in m.group(0)]
+        found = [
+            m.group(0)
+            for m in pattern.finditer(html.read_text(encoding="utf-8"))
+            if 'rel="canonical"' not in m.group(0) and "og:" not in m.group(0)
+        ]
         if found:
             offenders[str(html.relative_to(book_site.outdir))] = found[:3]
     assert offenders == {}
@@ -50,12 +54,33 @@ def test_no_email_addresses_published(book_site: Build) -> None:
 
 
 def test_root_has_only_the_designed_files() -> None:
-    allowed = {"_config.yml", "_toc.yml", "references.bib", "requirements.txt", "requirements.in",
-               "requirements-dev.txt", "requirements-dev.in", "README.md", "CONTRIBUTING.md", "LICENCE.md",
-               "CITATION.cff", "Makefile", "pytest.ini", "package.json", "package-lock.json", ".gitignore",
-               # the usual dotfiles of a repository and its editors' and tools' settings
-               ".gitattributes", ".editorconfig", ".pre-commit-config.yaml", ".codespellrc", ".yamllint",
-               ".yamllint.yml", ".python-version"}
+    allowed = {
+        "_config.yml",
+        "_toc.yml",
+        "references.bib",
+        "requirements.txt",
+        "requirements.in",
+        "requirements-dev.txt",
+        "requirements-dev.in",
+        "README.md",
+        "CONTRIBUTING.md",
+        "LICENCE.md",
+        "CITATION.cff",
+        "Makefile",
+        "pytest.ini",
+        "package.json",
+        "package-lock.json",
+        ".gitignore",
+        # the usual dotfiles of a repository and its editors' and tools' settings
+        ".gitattributes",
+        ".editorconfig",
+        ".pre-commit-config.yaml",
+        ".codespellrc",
+        ".yamllint",
+        ".yamllint.yml",
+        ".python-version",
+        ".ruff.toml",
+    }
     tracked = {p.name for p in ROOT.iterdir() if p.is_file()} - {"conf.py"}
     stray = {name for name in tracked if name not in allowed and not name.endswith(".md")}
     assert stray == set()
@@ -104,8 +129,11 @@ def test_site_files_for_crawlers_and_tools(book_site: Build) -> None:
 def test_no_render_blocking_scripts_on_reading_pages(book_site: Build) -> None:
     for name in TOC_FILES:
         head = page(book_site, name).split("</head>", 1)[0]
-        blocking = [tag for tag in re.findall(r"<script\b[^>]*>", head) if "src=" in tag
-                    and "defer" not in tag and "async" not in tag]
+        blocking = [
+            tag
+            for tag in re.findall(r"<script\b[^>]*>", head)
+            if "src=" in tag and "defer" not in tag and "async" not in tag
+        ]
         assert blocking == [], f"{name}: {blocking}"
 
 
@@ -154,7 +182,7 @@ def test_every_internal_link_reaches_a_page_and_an_element(book_site: Build) -> 
             if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
                 continue
             if parts.path.startswith(SITE_PREFIX):
-                target = out / unquote(parts.path[len(SITE_PREFIX):])
+                target = out / unquote(parts.path[len(SITE_PREFIX) :])
             elif parts.path.startswith("/"):
                 broken.append(f"{path.relative_to(out)}: {href} (absolute path outside the site)")
                 continue

@@ -31,8 +31,14 @@ def test_log_axis_spans_whole_decades() -> None:
 def test_stacked_bars_stack_in_order_and_scale_to_the_axis() -> None:
     svg = charts.stacked_bars([2024, 2025], [("permissive", [2, 6]), ("other", [1, 0])], "Year", "Count", "Family")
     root = ET.fromstring(svg)
-    bars = {rect.find(f"{SVG}title").text: rect for rect in root.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None}
-    assert set(bars) == {"2024, permissive: 2", "2025, permissive: 6", "2024, other: 1"}, "zero-height bars are left out"
+    bars = {
+        rect.find(f"{SVG}title").text: rect
+        for rect in root.iter(f"{SVG}rect")
+        if rect.find(f"{SVG}title") is not None
+    }
+    assert set(bars) == {"2024, permissive: 2", "2025, permissive: 6", "2024, other: 1"}, (
+        "zero-height bars are left out"
+    )
     height = {name: float(rect.get("height")) for name, rect in bars.items()}
     assert abs(height["2025, permissive: 6"] - 3 * height["2024, permissive: 2"]) < 0.2
     below, above = bars["2024, permissive: 2"], bars["2024, other: 1"]
@@ -42,10 +48,20 @@ def test_stacked_bars_stack_in_order_and_scale_to_the_axis() -> None:
 
 def test_scatter_is_valid_deterministic_svg_in_current_colour() -> None:
     def draw() -> str:
-        series = [charts.Series("a <b>", [(1.0, 10.0, "P & Q"), (2.0, 20.0, "R")]),
-                  charts.Series("c", [(3.0, 5.0, "S")], marker="triangle")]
-        return charts.scatter(series, charts.Axis.linear(0, 4), charts.Axis.logarithmic(1, 100), "x", "y", "Key",
-                              notes=[(2.0, 20.0, "R label")])
+        series = [
+            charts.Series("a <b>", [(1.0, 10.0, "P & Q"), (2.0, 20.0, "R")]),
+            charts.Series("c", [(3.0, 5.0, "S")], marker="triangle"),
+        ]
+        return charts.scatter(
+            series,
+            charts.Axis.linear(0, 4),
+            charts.Axis.logarithmic(1, 100),
+            "x",
+            "y",
+            "Key",
+            notes=[(2.0, 20.0, "R label")],
+        )
+
     svg = draw()
     assert svg == draw()
     root = ET.fromstring(svg)  # well-formed, names escaped
@@ -59,21 +75,33 @@ def test_scatter_is_valid_deterministic_svg_in_current_colour() -> None:
 
 def test_notes_never_overlap_or_leave_the_plot() -> None:
     chart = charts.Chart(charts.Axis.linear(0, 10), charts.Axis.linear(0, 10), "x", "y")
-    placed = [chart.note(5, 5, "A long label") for _ in range(3)] + [chart.note(9.9, 5, "Edge label"), chart.note(5, 9.9, "Off the top")]
+    placed = [chart.note(5, 5, "A long label") for _ in range(3)] + [
+        chart.note(9.9, 5, "Edge label"),
+        chart.note(5, 9.9, "Off the top"),
+    ]
     assert placed[:2] == [True, True] and placed[2] is False, "right, then left, then dropped"
     assert placed[3:] == [True, False], "an edge label goes left; one above the plot is dropped"
     assert len(chart.notes) == 3
     for n, a in enumerate(chart.placed):
         assert charts.LEFT <= a[0] and a[2] <= charts.PLOT_RIGHT
-        for b in chart.placed[n + 1:]:
+        for b in chart.placed[n + 1 :]:
             assert a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1]
 
 
 def test_scatter_joins_series_and_draws_labelled_guides_under_the_data() -> None:
-    series = [charts.Series("full", [(1.0, 16.0, "1B"), (10.0, 160.0, "10B")], joined=True),
-              charts.Series("dots", [(2.0, 3.0, "x")])]
-    svg = charts.scatter(series, charts.Axis.logarithmic(1, 10), charts.Axis.logarithmic(1, 1000), "x", "y", "Key",
-                         guides=[(80.0, "80 GB: H100")])
+    series = [
+        charts.Series("full", [(1.0, 16.0, "1B"), (10.0, 160.0, "10B")], joined=True),
+        charts.Series("dots", [(2.0, 3.0, "x")]),
+    ]
+    svg = charts.scatter(
+        series,
+        charts.Axis.logarithmic(1, 10),
+        charts.Axis.logarithmic(1, 1000),
+        "x",
+        "y",
+        "Key",
+        guides=[(80.0, "80 GB: H100")],
+    )
     root = ET.fromstring(svg)
     guide = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "guide")
     assert guide.find(f"{SVG}text").text == "80 GB: H100"

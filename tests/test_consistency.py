@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -39,10 +38,12 @@ def test_every_root_markdown_file_is_in_the_toc() -> None:
 
 
 def test_designed_layout_exists() -> None:
-    designed = "_config.yml _toc.yml references.bib requirements.txt index.md licences.md eval-datasets.md " \
-        "models.md unaligned-models.md fine-tuning.md model-formats.md mlops-engines.md vector-db.md sdk.md " \
-        "desktop-apps.md hardware.md glossary.md .devcontainer .github README.md CONTRIBUTING.md LICENCE.md " \
+    designed = (
+        "_config.yml _toc.yml references.bib requirements.txt index.md licences.md eval-datasets.md "
+        "models.md unaligned-models.md fine-tuning.md model-formats.md mlops-engines.md vector-db.md sdk.md "
+        "desktop-apps.md hardware.md glossary.md .devcontainer .github README.md CONTRIBUTING.md LICENCE.md "
         "CITATION.cff Makefile .ci/run _ext tests".split()
+    )
     assert [name for name in designed if not (ROOT / name).exists()] == []
 
 
@@ -67,13 +68,16 @@ def test_chapter_table_says_which_chapters_are_still_being_written() -> None:
     assert wrong == [], f"mark outlines (under {OUTLINE_WORDS} words) as being written, and only them: {wrong}"
     written = sum(1 for _, what in rows if not what.startswith("*Being written"))
     number = "one two three four five six seven eight nine ten eleven".split()[written - 2]  # less the glossary
-    assert f"{number} chapters and the glossary are written in full" in source("index"), "the count under the table"
+    assert f"{number} chapters and the glossary are written in full" in source("index"), (
+        "the count under the table"
+    )
 
 
 # Examples shown as code (the formatting guide's ````md blocks, bibtex and yaml samples) are not citations; fenced
 # directives such as ```{data-table} are, since their captions are rendered.
-EXAMPLE_RE = re.compile(r"^(`{4,})[a-z]*\n.*?^\1\s*$|^```(?:md|bibtex|yaml|bash|python|json|text)\n.*?^```\s*$",
-                        flags=re.S | re.M)
+EXAMPLE_RE = re.compile(
+    r"^(`{4,})[a-z]*\n.*?^\1\s*$|^```(?:md|bibtex|yaml|bash|python|json|text)\n.*?^```\s*$", flags=re.S | re.M
+)
 
 
 def test_every_citation_has_an_entry_and_every_entry_is_cited() -> None:
@@ -158,7 +162,7 @@ def test_citation_cff_is_valid() -> None:
 def test_glossary_entries_stay_short() -> None:
     """Glossary definitions are about 70 words at most (citations aside); longer ones belong in a chapter."""
     text = source("glossary")
-    block = text[text.index("```{glossary}"):]
+    block = text[text.index("```{glossary}") :]
     block = block[: block.index("\n```\n")]
     long = []
     for terms, body in re.findall(r"\n((?:[^ \n:].*\n)+)((?:  .*\n?)+)", block):

@@ -12,20 +12,26 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "examples"))
 
 
-@pytest.mark.parametrize("script, data", [("finetune_memory.py", "finetune-memory.yaml"),
-                                          ("quant_roundtrip.py", "quant-error.yaml"),
-                                          ("batching_sim.py", "batching-sim.yaml"),
-                                          ("kv_cache.py", "kv-cache.yaml"),
-                                          ("memory_fit.py", "memory-fit.yaml"),
-                                          ("decode_ceiling.py", "decode-ceiling.yaml"),
-                                          ("moe_sizing.py", "moe-sizing.yaml")])
+@pytest.mark.parametrize(
+    "script, data",
+    [
+        ("finetune_memory.py", "finetune-memory.yaml"),
+        ("quant_roundtrip.py", "quant-error.yaml"),
+        ("batching_sim.py", "batching-sim.yaml"),
+        ("kv_cache.py", "kv-cache.yaml"),
+        ("memory_fit.py", "memory-fit.yaml"),
+        ("decode_ceiling.py", "decode-ceiling.yaml"),
+        ("moe_sizing.py", "moe-sizing.yaml"),
+    ],
+)
 def test_generated_data_is_what_the_script_writes(script: str, data: str, tmp_path) -> None:
     """The _data/ files an example generates are committed; the committed copy must be current."""
     out = tmp_path / data
     subprocess.run([sys.executable, str(ROOT / "examples" / script), "--write", str(out)], check=True)
     committed = (ROOT / "_data" / data).read_text(encoding="utf-8")
-    assert out.read_text(encoding="utf-8") == committed, f"run `python examples/{script} --write _data/{data}` " \
-                                                         "and commit the result"
+    assert out.read_text(encoding="utf-8") == committed, (
+        f"run `python examples/{script} --write _data/{data}` and commit the result"
+    )
 
 
 def test_finetune_memory_follows_the_published_accounting() -> None:
@@ -44,8 +50,9 @@ def test_finetune_memory_follows_the_published_accounting() -> None:
 
 
 def test_finetune_memory_prints_a_table() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / "finetune_memory.py")],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "finetune_memory.py")], capture_output=True, text=True, check=True
+    )
     assert "QLoRA" in result.stdout and "70B" in result.stdout and "1120" in result.stdout
 
 
@@ -60,9 +67,8 @@ def test_lora_example_matches_full_tuning_with_a_fraction_of_the_parameters(caps
 
 
 def test_lora_starts_as_the_pretrained_layer() -> None:
-    import numpy as np
-
     import lora_numpy
+    import numpy as np
 
     rng = np.random.default_rng(1)
     w, x, y = lora_numpy.make_task(rng, 16, 16, true_rank=2, n=64)
@@ -72,7 +78,6 @@ def test_lora_starts_as_the_pretrained_layer() -> None:
 
 def test_small_float_formats_hold_exactly_their_published_values() -> None:
     import numpy as np
-
     import quant_roundtrip as q
 
     fp4 = sorted({abs(float(v)) for v in q.e2m1(np.linspace(-7, 7, 2001))})
@@ -90,17 +95,17 @@ def test_quantisation_error_ranks_the_schemes_as_their_bits_and_blocks_predict()
     error = {row["name"]: row["weight_error"] for row in q.measure()}
     assert error["BF16"] < error["Q8_0 (INT8, blocks of 32)"] < error["Q4_0 (INT4, blocks of 32)"]
     assert error["Q4_0 (INT4, blocks of 32)"] < error["INT4, per channel"] / 1.5, "small blocks contain outliers"
-    assert error["NVFP4 (E2M1, blocks of 16)"] < error["MXFP4 (E2M1, blocks of 32)"], \
+    assert error["NVFP4 (E2M1, blocks of 16)"] < error["MXFP4 (E2M1, blocks of 32)"], (
         "NVFP4's finer blocks and FP8 scales beat MXFP4's power-of-two scales"
+    )
     assert error["NF4 (blocks of 64)"] < error["Q4_0 (INT4, blocks of 32)"], "NF4 suits bell-shaped weights"
     assert max(error.values()) == error["INT2 with offset, blocks of 32"]
 
 
 def test_lora_stalls_when_the_needed_change_is_full_rank() -> None:
     """The chapter's 'LoRA learns less' toy: with a full-rank change, rank-8 LoRA stays far above full tuning."""
-    import numpy as np
-
     import lora_numpy
+    import numpy as np
 
     rng = np.random.default_rng(0)
     w, x, y = lora_numpy.make_task(rng, 128, 128, true_rank=128, n=1024)
@@ -128,11 +133,12 @@ def test_safetensors_cannot_express_a_call(tmp_path) -> None:
 
     from safetensors.numpy import load_file
 
-    header = json.dumps({"x": {"dtype": "F16", "shape": [1], "data_offsets": [0, 2]},
-                         "__reduce__": "os.system"}).encode()
+    header = json.dumps(
+        {"x": {"dtype": "F16", "shape": [1], "data_offsets": [0, 2]}, "__reduce__": "os.system"}
+    ).encode()
     path = tmp_path / "bad.safetensors"
     path.write_bytes(struct.pack("<Q", len(header)) + header + b"\x00\x00")
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - safetensors' error class is not part of its public API
         load_file(str(path))
 
 
@@ -145,16 +151,21 @@ def test_batching_simulation_shows_what_each_scheduler_is_for() -> None:
     assert sim.KV_BYTES_PER_TOKEN == 128 * 1024, "Llama 3.1 8B in BF16: 2 x 32 layers x 8 heads x 128 x 2 bytes"
     # Decoding one sequence reads all 16 GB of weights: about 6 ms at 80% of 3.35 TB/s, plus the step overhead.
     assert 0.007 < sim.step_time(0, 1, 1000) < 0.009
-    assert sim.step_time(0, 64, 64_000) < 2 * sim.step_time(0, 1, 1000), "a batch of 64 costs far less than 64 steps"
+    assert sim.step_time(0, 64, 64_000) < 2 * sim.step_time(0, 1, 1000), (
+        "a batch of 64 costs far less than 64 steps"
+    )
     assert sim.step_time(8000, 0, 0) > 5 * sim.step_time(0, 1, 0), "a long prefill is compute-bound"
     table = {(r["scheduler"], r["arrival_rate"]): r for r in sim.rows()}
-    static, cont, chunked = (max(r["output_tok_s"] for (s, _), r in table.items() if s == name)
-                             for name in ("static", "continuous", "chunked"))
+    static, cont, chunked = (
+        max(r["output_tok_s"] for (s, _), r in table.items() if s == name)
+        for name in ("static", "continuous", "chunked")
+    )
     assert cont > 2.5 * static, "iteration-level scheduling serves far more than request-level batching"
     assert table[("static", 5)]["ttft_p50_s"] > 20 * table[("continuous", 5)]["ttft_p50_s"]
     heavy = max(sim.RATES)
-    assert table[("chunked", heavy)]["itl_p99_ms"] < table[("continuous", heavy)]["itl_p99_ms"] / 2, \
+    assert table[("chunked", heavy)]["itl_p99_ms"] < table[("continuous", heavy)]["itl_p99_ms"] / 2, (
         "chunked prefill bounds the gap a long prompt causes"
+    )
     assert table[("chunked", 20)]["slo_met_pct"] > table[("continuous", 20)]["slo_met_pct"]
 
 
@@ -244,8 +255,9 @@ def test_ann_benchmark_knobs_trade_speed_for_recall() -> None:
         assert recalls == sorted(recalls), f"{family}: a wider search never lowers recall"
         assert recalls[-1] > recalls[0], f"{family}: the knob matters"
     assert max(r["recall_at_10"] for r in by_family["HNSW"]) >= 0.99
-    assert by_family["Binary+rescore"][0]["recall_at_10"] < 0.8 < by_family["Binary+rescore"][-1]["recall_at_10"], \
-        "one bit a dimension alone loses neighbours; re-scoring more candidates recovers them"
+    assert (
+        by_family["Binary+rescore"][0]["recall_at_10"] < 0.8 < by_family["Binary+rescore"][-1]["recall_at_10"]
+    ), "one bit a dimension alone loses neighbours; re-scoring more candidates recovers them"
     sizes = {family: group[0]["bytes_per_vector"] for family, group in by_family.items()}
     assert sizes["Binary+rescore"] == 384 // 8 and sizes["HNSW-SQ8"] < sizes["Flat"] / 2 < sizes["HNSW"]
     assert sizes["IVF-PQ"] < sizes["HNSW-SQ8"]
@@ -253,9 +265,8 @@ def test_ann_benchmark_knobs_trade_speed_for_recall() -> None:
 
 def test_ann_benchmark_data_file_matches_its_schema_and_script() -> None:
     """The committed measurement names its machine and covers every index family the script measures."""
-    import yaml
-
     import ann_benchmark
+    import yaml
 
     text = (ROOT / "_data" / "ann-benchmark.yaml").read_text(encoding="utf-8")
     assert "GENERATED by examples/ann_benchmark.py" in text and "measured on:" in text
@@ -321,8 +332,11 @@ class FakeOpenAI:
         messages = body["messages"]
         tool_results = [m for m in messages if m.get("role") == "tool"]
         if "tools" in body and not tool_results:
-            call = {"id": "call_1", "type": "function",
-                    "function": {"name": "lookup_order", "arguments": json.dumps({"order_id": "A-1001"})}}
+            call = {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "lookup_order", "arguments": json.dumps({"order_id": "A-1001"})},
+            }
             message = {"role": "assistant", "content": None, "tool_calls": [call]}
         elif tool_results:
             message = {"role": "assistant", "content": f"Your order: {tool_results[-1]['content']}"}
@@ -353,13 +367,20 @@ def test_agent_loop_runs_the_requested_tool_and_returns_its_result() -> None:
     assert server.requests[0]["tools"][0]["function"]["name"] == "lookup_order", "the tools are offered"
 
 
-def test_agent_loop_refuses_unregistered_tools_and_stops_at_the_step_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_agent_loop_refuses_unregistered_tools_and_stops_at_the_step_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import json
 
     import agent_loop
 
-    rogue = {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "x", "type": "function", "function": {"name": "delete_everything", "arguments": "{}"}}]}
+    rogue = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "x", "type": "function", "function": {"name": "delete_everything", "arguments": "{}"}}
+        ],
+    }
     monkeypatch.setattr(agent_loop, "chat", lambda *args, **kwargs: dict(rogue))
     answer, messages = agent_loop.run_agent("http://unused", "m", "hi", max_steps=3)
     assert answer.startswith("Stopped")
@@ -393,8 +414,9 @@ def test_chunking_keeps_paragraphs_and_overlaps() -> None:
     text = "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(10))
     pieces = minimal_rag.chunk(text, "doc.md", size=800, overlap=100)
     assert len(pieces) > 2 and all(len(p["text"]) <= 800 + 100 + 400 for p in pieces)
-    assert all(pieces[i]["text"][:50] in pieces[i - 1]["text"][-100:] for i in range(1, len(pieces))), \
+    assert all(pieces[i]["text"][:50] in pieces[i - 1]["text"][-100:] for i in range(1, len(pieces))), (
         "each chunk starts with the end of the one before"
+    )
     assert "Paragraph 0" in pieces[0]["text"] and "Paragraph 9" in pieces[-1]["text"], "nothing is dropped"
     long = minimal_rag.chunk("x" * 2000, "long.md", size=800, overlap=100)
     assert all(len(p["text"]) <= 800 + 100 + 2 for p in long), "a paragraph longer than the chunk size is cut"
@@ -414,9 +436,8 @@ def test_minimal_rag_embeds_in_batches() -> None:
 
 def test_framework_dependency_counts_cover_every_framework_the_script_lists() -> None:
     """The committed resolution (made with network access) names its date and covers the script's list."""
-    import yaml
-
     import framework_deps
+    import yaml
 
     text = (ROOT / "_data" / "framework-deps.yaml").read_text(encoding="utf-8")
     assert "GENERATED by examples/framework_deps.py" in text and "resolved against the package index on" in text
@@ -432,11 +453,22 @@ def test_agent_loop_reports_a_failing_tool_to_the_model(monkeypatch: pytest.Monk
 
     import agent_loop
 
-    calls = iter([
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "1", "type": "function", "function": {"name": "lookup_order", "arguments": "{\"order_id\": 7}"}}]},
-        {"role": "assistant", "content": "Sorry, that order id is not valid."},
-    ])
+    calls = iter(
+        [
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "1",
+                        "type": "function",
+                        "function": {"name": "lookup_order", "arguments": '{"order_id": 7}'},
+                    }
+                ],
+            },
+            {"role": "assistant", "content": "Sorry, that order id is not valid."},
+        ]
+    )
     monkeypatch.setattr(agent_loop, "chat", lambda *args, **kwargs: next(calls))
     monkeypatch.setattr(agent_loop, "TOOLS", {"lookup_order": lambda order_id: {}[order_id]})  # raises KeyError
     answer, messages = agent_loop.run_agent("http://unused", "m", "Where is order 7?")
@@ -497,8 +529,9 @@ def test_decode_ceiling_is_bandwidth_over_bytes_and_bounds_published_speeds() ->
     assert spark["dense_70b_q4"] == round(273 / (70 * 4.8944 / 8)), "273 GB/s over 42.8 GB of Q4_K_M weights"
     assert spark["dense_70b_q4"] < spark["dense_8b_q4"], "more bytes a token, fewer tokens a second"
     assert table["NVIDIA GeForce RTX 5090"]["dense_70b_q4"] is None, "42.8 GB does not fit in 32 GB"
-    assert table["NVIDIA H100 SXM"]["moe_120b_mxfp4"] > table["NVIDIA H100 SXM"]["dense_70b_q4"], \
+    assert table["NVIDIA H100 SXM"]["moe_120b_mxfp4"] > table["NVIDIA H100 SXM"]["dense_70b_q4"], (
         "a mixture-of-experts model reads only its active parameters"
+    )
     bandwidths = [row["bandwidth_gbs"] for row in dc.rows()]
     assert bandwidths == sorted(bandwidths, reverse=True)
     # gpt-oss-120b: 3.59 billion active expert weights in MXFP4 plus 1.54 billion in BF16, about 5 GB a token
@@ -524,6 +557,7 @@ def test_eval_stats_error_bars_and_paired_comparison() -> None:
     mean, se = es.paired(a, b)
     assert mean > 0 and mean - es.Z95 * se > 0, "the paired test sees B's lead"
     assert es.Z95 * es.unpaired_se(a, b) > mean, "an unpaired comparison of the same scores would not"
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / "eval_stats.py")],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "eval_stats.py")], capture_output=True, text=True, check=True
+    )
     assert "200 items: +/- 5.5 points" in result.stdout and "paired difference +4.7" in result.stdout

@@ -44,8 +44,9 @@ def test_labels_name_authors_and_year_as_a_reader_would_say_them(labels: dict[st
 
 
 def test_organisations_keep_their_name_or_their_short_name(labels: dict[str, str]) -> None:
-    assert labels["org2024meta"] == "Meta AI 2024a" and labels["org2024metab"] == "Meta AI 2024b", \
+    assert labels["org2024meta"] == "Meta AI 2024a" and labels["org2024metab"] == "Meta AI 2024b", (
         "same author and year are told apart by a letter"
+    )
     assert labels["court2025long"] == "High Court of England and Wales 2025", "shortauthor wins"
 
 
@@ -62,7 +63,9 @@ def test_an_entry_without_any_author_is_refused_by_key() -> None:
 
 
 def test_fixture_book_cites_in_author_year(tmp_path) -> None:
-    book = FixtureBook(tmp_path / "book", extensions=("book_citations",), extra_conf="bibtex_default_style = 'book'")
+    book = FixtureBook(
+        tmp_path / "book", extensions=("book_citations",), extra_conf="bibtex_default_style = 'book'"
+    )
     result = book.build()
     assert result.returncode == 0, result.output
     html = (result.outdir / "chapter" / "index.html").read_text(encoding="utf-8")

@@ -112,7 +112,9 @@ def data_book(path: Path) -> FixtureBook:
     book.files["_data/licences.yaml"] = LICENCES
     book.files["_data/models.yaml"] = MODELS
     for name in ("licences", "models"):
-        book.files[f"_data/schemas/{name}.schema.json"] = (ROOT / "_data" / "schemas" / f"{name}.schema.json").read_text()
+        book.files[f"_data/schemas/{name}.schema.json"] = (
+            ROOT / "_data" / "schemas" / f"{name}.schema.json"
+        ).read_text()
     book.files["chapter.md"] = TABLE_CHAPTER
     return book
 
@@ -142,7 +144,9 @@ def test_table_renders_filtered_sorted_and_cited(book: FixtureBook) -> None:
 
 
 def test_table_can_cite_its_sources_once_in_the_caption(book: FixtureBook) -> None:
-    book.files["chapter.md"] = book.files["chapter.md"].replace(":name: tbl-moe\n", ":name: tbl-moe\n:sources-in-caption:\n")
+    book.files["chapter.md"] = book.files["chapter.md"].replace(
+        ":name: tbl-moe\n", ":name: tbl-moe\n:sources-in-caption:\n"
+    )
     result = book.build()
     assert result.returncode == 0, result.output
     table = chapter_html(result).split('<table class="data-table', 1)[1].split("</table>", 1)[0]
@@ -179,7 +183,9 @@ def test_figure_points_name_themselves_on_hover(book: FixtureBook) -> None:
 
 def test_table_cells_are_escaped_and_typeset_like_prose(book: FixtureBook) -> None:
     book.files["_data/models.yaml"] = MODELS.replace("maker: Lab A", "maker: Lab 'A' & <Sons> -- \"quoted\"")
-    book.files["chapter.md"] = TABLE_CHAPTER.replace(":columns: name, released,", ":columns: name, maker, released,")
+    book.files["chapter.md"] = TABLE_CHAPTER.replace(
+        ":columns: name, released,", ":columns: name, maker, released,"
+    )
     result = book.build()
     assert result.returncode == 0, result.output
     table = chapter_html(result).split('<table class="data-table', 1)[1].split("</table>", 1)[0]
@@ -229,7 +235,11 @@ BAD_DATA = {
         [r"_data/models\.yaml:5:", r"row 'Alpha 7B', field 'params_total_b'", r"'seven' is not of type"],
     ),
     "unknown source key": (
-        lambda m: _edit(m, "sources: [doe2024thing]\n  as_of: 2026-11-01\n- name: Beta", "sources: [ghost2020]\n  as_of: 2026-11-01\n- name: Beta"),
+        lambda m: _edit(
+            m,
+            "sources: [doe2024thing]\n  as_of: 2026-11-01\n- name: Beta",
+            "sources: [ghost2020]\n  as_of: 2026-11-01\n- name: Beta",
+        ),
         [r"_data/models\.yaml:15:", r"row 'Alpha 7B', field 'sources'", r"unknown source key 'ghost2020'"],
     ),
     "malformed date": (
@@ -241,7 +251,11 @@ BAD_DATA = {
         [r"_data/models\.yaml:20:", r"row 'Beta 400B-A20B', field 'released'", r"'June 2025' is not a date"],
     ),
     "unknown licence id": (
-        lambda m: _edit(m, "  licence: Apache-2.0\n  weights: open\n  data: partial", "  licence: apache2\n  weights: open\n  data: partial"),
+        lambda m: _edit(
+            m,
+            "  licence: Apache-2.0\n  weights: open\n  data: partial",
+            "  licence: apache2\n  weights: open\n  data: partial",
+        ),
         [r"_data/models\.yaml:27:", r"row 'Beta 400B-A20B', field 'licence'", r"unknown licence id 'apache2'"],
     ),
     "value outside the enumeration": (
@@ -287,7 +301,10 @@ def test_bad_data_stops_the_build_with_file_row_line_and_field(book: FixtureBook
     ],
 )
 def test_bad_table_options_are_reported(book: FixtureBook, option: str, message: str) -> None:
-    chapter = TABLE_CHAPTER.replace(":where: architecture=moe|dense, weights!=closed", option.replace(":columns: name, nonsense", ":where: weights=open"))
+    chapter = TABLE_CHAPTER.replace(
+        ":where: architecture=moe|dense, weights!=closed",
+        option.replace(":columns: name, nonsense", ":where: weights=open"),
+    )
     if option.startswith(":columns:"):
         chapter = chapter.replace(":columns: name, released, params_total_b, architecture, licence", option)
     book.files["chapter.md"] = chapter
@@ -298,10 +315,26 @@ def test_bad_table_options_are_reported(book: FixtureBook, option: str, message:
 
 # --- The real data -------------------------------------------------------------------------------------------
 
-FLOORS = {"models": 80, "engines": 20, "vector-dbs": 20, "desktop-apps": 15, "hardware": 15, "benchmarks": 30,
-          "licences": 15, "formats": 20, "finetune-tools": 20, "finetune-memory": 9, "gguf-quality": 30,
-          "quant-error": 10, "batching-sim": 15, "kv-cache": 6, "ann-benchmark": 15, "frameworks": 20,
-          "framework-deps": 15, "memory-fit": 15}
+FLOORS = {
+    "models": 80,
+    "engines": 20,
+    "vector-dbs": 20,
+    "desktop-apps": 15,
+    "hardware": 15,
+    "benchmarks": 30,
+    "licences": 15,
+    "formats": 20,
+    "finetune-tools": 20,
+    "finetune-memory": 9,
+    "gguf-quality": 30,
+    "quant-error": 10,
+    "batching-sim": 15,
+    "kv-cache": 6,
+    "ann-benchmark": 15,
+    "frameworks": 20,
+    "framework-deps": 15,
+    "memory-fit": 15,
+}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -329,14 +362,23 @@ def test_built_site_publishes_every_data_set(book_site: Build) -> None:
             assert (book_site.outdir / "data" / f"{path.stem}.{ext}").exists()
         assert len(json.loads((book_site.outdir / "data" / f"{path.stem}.json").read_text())["rows"]) == len(rows)
     index = (book_site.outdir / "index.html").read_text(encoding="utf-8")
-    assert index.count('download>CSV</a>') == len(list((ROOT / "_data").glob("*.yaml")))
+    assert index.count("download>CSV</a>") == len(list((ROOT / "_data").glob("*.yaml")))
 
 
-@pytest.mark.parametrize("kind, page", [("params-vs-date", "models"), ("releases-by-licence", "models"),
-                                         ("bandwidth-vs-memory", "hardware"), ("finetune-memory", "fine-tuning"),
-                                         ("gguf-quality", "model-formats"), ("quant-error", "model-formats"),
-                                         ("batching-sim", "mlops-engines"), ("ann-benchmark", "vector-db"),
-                                         ("memory-fit", "desktop-apps")])
+@pytest.mark.parametrize(
+    "kind, page",
+    [
+        ("params-vs-date", "models"),
+        ("releases-by-licence", "models"),
+        ("bandwidth-vs-memory", "hardware"),
+        ("finetune-memory", "fine-tuning"),
+        ("gguf-quality", "model-formats"),
+        ("quant-error", "model-formats"),
+        ("batching-sim", "mlops-engines"),
+        ("ann-benchmark", "vector-db"),
+        ("memory-fit", "desktop-apps"),
+    ],
+)
 def test_real_figures_render(book_site: Build, kind: str, page: str) -> None:
     html = (book_site.outdir / page / "index.html").read_text(encoding="utf-8")
     assert f'id="fig-{kind}"' in html

@@ -29,8 +29,14 @@ def test_parse_log_counts_and_orders() -> None:
 
 
 def _git(path, *args: str, email: str = "a@b.c", name: str = "A") -> None:
-    env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
-           "GIT_COMMITTER_EMAIL": email, "HOME": str(path), "PATH": "/usr/bin:/bin"}
+    env = {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+        "HOME": str(path),
+        "PATH": "/usr/bin:/bin",
+    }
     subprocess.run(["git", "-C", str(path), *args], check=True, capture_output=True, env=env)
 
 

@@ -44,8 +44,10 @@ def test_assets_are_kept_only_where_used() -> None:
 
 
 def test_citation_tooltips_name_the_source_without_its_address() -> None:
-    link = ('<a class="reference internal" href="#id9" title="Doe, J. A page. 2024. URL: https://example.org/a?b=1&amp;c=2 '
-            '(visited on 2026-11-27).">Doe24</a>')
+    link = (
+        '<a class="reference internal" href="#id9" title="Doe, J. A page. 2024. URL: https://example.org/a?b=1&amp;c=2 '
+        '(visited on 2026-11-27).">Doe24</a>'
+    )
     fixed = book_site.polish_html(link)
     assert 'title="Doe, J. A page. 2024."' in fixed and "example.org" not in fixed
     other = '<a href="https://example.org" title="URL: kept when it is not a citation">x</a>'
@@ -79,7 +81,7 @@ def test_an_edited_stylesheet_reaches_every_page_without_a_clean_build(tmp_path)
 
     def stylesheet_links() -> set[str]:
         pages = (book.path / "_build" / "dirhtml").rglob("index.html")
-        return {m for p in pages for m in re.findall(r'book\.css\?v=\w+', p.read_text(encoding="utf-8"))}
+        return {m for p in pages for m in re.findall(r"book\.css\?v=\w+", p.read_text(encoding="utf-8"))}
 
     first = book.build(fresh=False)
     assert first.returncode == 0, first.output
@@ -100,9 +102,11 @@ def test_an_edited_stylesheet_reaches_every_page_without_a_clean_build(tmp_path)
 
 def test_only_blocks_beyond_a_screenful_wait_for_layout() -> None:
     words = "<p>" + "x" * 50 + "</p>"
-    body = (f'<section id="a">{words}<section id="b">{words}</section>'
-            f'<dl class="glossary"><dt>T</dt><dd><p>d</p></dd></dl>{words * 2}'
-            f'<section class="x" id="c"><dl><dd>e</dd></dl></section></section>')
+    body = (
+        f'<section id="a">{words}<section id="b">{words}</section>'
+        f'<dl class="glossary"><dt>T</dt><dd><p>d</p></dd></dl>{words * 2}'
+        f'<section class="x" id="c"><dl><dd>e</dd></dl></section></section>'
+    )
     marked = book_site.mark_lazy_layout(body, after=120)
     assert '<section id="a">' in marked and '<section id="b">' in marked and "<dd><p>d</p>" in marked
     assert '<section class="lazy-layout x" id="c">' in marked and '<dd class="lazy-layout">e</dd>' in marked

@@ -14,10 +14,12 @@ SITE = "https://example.org/book/"
 
 
 def test_anchors_are_scoped_to_their_chapter() -> None:
-    body = ('<section id="intro"><h2>Intro</h2><a href="#id3">[1]</a> <a href="models.html#moe">MoE</a> '
-            '<a href="models.html">Models</a> <a href="https://example.com/x#y">out</a> '
-            '<a href="data/models.csv" download>CSV</a> <img src="_images/a.svg"/>'
-            '<aside aria-labelledby="t"><p id="t">T</p></aside><div class="citation" id="id3">ref</div></section>')
+    body = (
+        '<section id="intro"><h2>Intro</h2><a href="#id3">[1]</a> <a href="models.html#moe">MoE</a> '
+        '<a href="models.html">Models</a> <a href="https://example.com/x#y">out</a> '
+        '<a href="data/models.csv" download>CSV</a> <img src="_images/a.svg"/>'
+        '<aside aria-labelledby="t"><p id="t">T</p></aside><div class="citation" id="id3">ref</div></section>'
+    )
     scoped = book_pdf.scope_anchors("licences", body, {"licences", "models"}, SITE)
     assert '<section id="licences--intro">' in scoped
     assert 'href="#licences--id3"' in scoped and 'id="licences--id3"' in scoped
@@ -29,7 +31,7 @@ def test_anchors_are_scoped_to_their_chapter() -> None:
 
 
 def test_tables_with_many_columns_are_marked_wide() -> None:
-    narrow = "<table class=\"docutils\"><thead><tr><th>a</th><th>b</th></tr></thead></table>"
+    narrow = '<table class="docutils"><thead><tr><th>a</th><th>b</th></tr></thead></table>'
     wide = "<table><thead><tr>" + "<th>c</th>" * 8 + "</tr></thead><tbody><tr><td>x</td></tr></tbody></table>"
     marked = book_pdf.mark_wide_tables(narrow + wide)
     assert 'class="docutils"' in marked and '<table class="wide">' in marked
@@ -55,11 +57,16 @@ def test_fixture_book_builds_as_a_pdf_with_bookmarks_and_scoped_links(fixture_bo
 
 def test_fixture_book_builds_as_an_epub_with_a_cover_and_no_scripts(fixture_book: FixtureBook) -> None:
     # sphinx-build keeps its doctrees inside the output folder, where the EPUB builder would see them as content
-    conf = (f"html_baseurl = {SITE!r}\nepub_show_urls = 'no'\nhtml_math_renderer = 'mathml'\n"
-            "copyright = '2026 Fixture'\nsuppress_warnings = ['epub.unknown_project_files']")
-    fixture_book = FixtureBook(fixture_book.path, extensions=("book_math", "book_pdf", "book_epub"), extra_conf=conf)
+    conf = (
+        f"html_baseurl = {SITE!r}\nepub_show_urls = 'no'\nhtml_math_renderer = 'mathml'\n"
+        "copyright = '2026 Fixture'\nsuppress_warnings = ['epub.unknown_project_files']"
+    )
+    fixture_book = FixtureBook(
+        fixture_book.path, extensions=("book_math", "book_pdf", "book_epub"), extra_conf=conf
+    )
     fixture_book.files["chapter.md"] = fixture_book.files["chapter.md"].replace(
-        "## Background", "Maths: $E = mc^2$.\n\n## Background")
+        "## Background", "Maths: $E = mc^2$.\n\n## Background"
+    )
     result = fixture_book.build("epub")
     assert result.returncode == 0, result.output[-3000:]
     epub = next(result.outdir.glob("*.epub"))

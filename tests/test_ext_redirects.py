@@ -12,7 +12,8 @@ from conftest import ROOT, Build, FixtureBook
 
 def redirects_book(tmp_path: Path, moved: str) -> FixtureBook:
     return FixtureBook(
-        tmp_path / "book", extensions=("book_redirects",),
+        tmp_path / "book",
+        extensions=("book_redirects",),
         extra_conf=f"book_moved_pages = {moved}\nhtml_baseurl = 'https://example.org/book/'",
     )
 
@@ -41,7 +42,9 @@ def test_a_move_to_a_missing_page_stops_the_build(tmp_path: Path) -> None:
 
 
 def test_the_real_site_keeps_the_2023_addresses(book_site: Build) -> None:
-    moved = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"]["book_moved_pages"]
+    moved = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"][
+        "book_moved_pages"
+    ]
     assert moved == {"vector-stores": "vector-db"}
     assert 'url=../vector-db/"' in (book_site.outdir / "vector-stores" / "index.html").read_text(encoding="utf-8")
     references = (book_site.outdir / "references" / "index.html").read_text(encoding="utf-8")

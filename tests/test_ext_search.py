@@ -37,7 +37,9 @@ model<a class="headerlink" href="#term-Large-language-model">#</a></dt><dd><p>A 
 
 def test_each_section_becomes_a_record_with_its_chapter_and_anchor() -> None:
     documents = dict(book_search.section_documents(PAGE, "chapter/"))
-    assert list(documents) == ["chapter", "first-part", "glossary-like", "term-Widget", "term-LLM"], "no references"
+    assert list(documents) == ["chapter", "first-part", "glossary-like", "term-Widget", "term-LLM"], (
+        "no references"
+    )
     first = documents["first-part"]
     assert 'content="First part"' in first and 'data-pagefind-meta="chapter[content]" content="Chapter"' in first
     assert 'data-pagefind-meta="anchor[content]" content="first-part"' in first
@@ -76,7 +78,9 @@ def test_the_built_site_has_a_pagefind_index_and_no_sphinx_index(book_site: Buil
     assert re.search(r"search index: \d{3,} sections of \d+ pages indexed by Pagefind", book_site.output)
     for chapter in ("models", "licences", "fine-tuning"):
         html = (site / chapter / "index.html").read_text(encoding="utf-8")
-        assert "pagefind" not in html and "searchtools" not in html, f"{chapter}: nothing of search on chapter pages"
+        assert "pagefind" not in html and "searchtools" not in html, (
+            f"{chapter}: nothing of search on chapter pages"
+        )
     search = (site / "search" / "index.html").read_text(encoding="utf-8")
     assert 'type="module" src="../_static/search.js' in search and "searchindex.js" not in search
     assert "<noscript>" in search and "llms-full.txt" in search, "without JavaScript the page says how to search"
@@ -97,8 +101,20 @@ def test_a_second_build_into_the_same_folder_is_clean_and_indexes_every_page(tmp
     assert first.returncode == 0, first.output[-3000:]
     (first.outdir / "glossary" / "index.html").unlink()  # so that one page is out of date, as after an edit
     command = offline_command(
-        [str(BIN / "jupyter-book"), "build", str(ROOT), "--builder", "custom", "--custom-builder", "dirhtml",
-         "--path-output", str(tmp_path), "-W", "-n", "--keep-going"]  # as the first build, without --all
+        [
+            str(BIN / "jupyter-book"),
+            "build",
+            str(ROOT),
+            "--builder",
+            "custom",
+            "--custom-builder",
+            "dirhtml",
+            "--path-output",
+            str(tmp_path),
+            "-W",
+            "-n",
+            "--keep-going",
+        ]  # as the first build, without --all
     )
     again = subprocess.run(command, capture_output=True, text=True, env=offline_env(), cwd=ROOT)
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]

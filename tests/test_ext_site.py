@@ -7,6 +7,8 @@ import sys
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "_ext"))
+
+
 def test_a_theme_fix_that_matches_nothing_is_named() -> None:
     """Each string-level fix of the theme's HTML must still find its markup somewhere (fixed or not); one that
     matches no page after a theme upgrade is reported instead of silently doing nothing."""
@@ -17,4 +19,6 @@ def test_a_theme_fix_that_matches_nothing_is_named() -> None:
     assert book_site.unmatched_fixes([book_site.polish_html(page)]) == [], "pages already fixed count as matched"
     upgraded = page.replace('<aside class="sidebar-drawer">', '<aside class="sidebar-drawer new">')
     assert book_site.unmatched_fixes([upgraded]) == ['<aside class="sidebar-drawer">']
-    assert book_site.unmatched_fixes([upgraded], theme="alabaster") == [], "furo's fixes are checked under furo only"
+    assert book_site.unmatched_fixes([upgraded], theme="alabaster") == [], (
+        "furo's fixes are checked under furo only"
+    )

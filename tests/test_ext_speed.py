@@ -40,20 +40,33 @@ TABLE = """
 
 
 def build(path: Path, speedups: bool) -> dict[str, str]:
-    book = FixtureBook(path, extensions=("book_speed",), extra_conf=f"book_speedups = {speedups}\n"
-                       "suppress_warnings = ['bibtex.duplicate_citation', 'bibtex.duplicate_label']")
+    book = FixtureBook(
+        path,
+        extensions=("book_speed",),
+        extra_conf=f"book_speedups = {speedups}\n"
+        "suppress_warnings = ['bibtex.duplicate_citation', 'bibtex.duplicate_label']",
+    )
     book.files["references.bib"] += MORE_BIB
-    book.files["chapter.md"] = GOOD_CHAPTER.replace("A claim {cite}`doe2024thing`", "Claims {cite}`doe2024thing,roe2023other`")
-    book.files["second.md"] = GOOD_CHAPTER.replace(
-        "A claim {cite}`doe2024thing`", "More {cite}`roe2023other` and {cite:t}`poe2025third`, as {numref}`tbl-one` shows"
-    ).replace("## Background", TABLE + "\n## Background").replace(
-        "Some text with",
-        "It's \"quoted\" -- and so on... A plain block.\n\nA block with nothing to educate.\n\nSome text with",
+    book.files["chapter.md"] = GOOD_CHAPTER.replace(
+        "A claim {cite}`doe2024thing`", "Claims {cite}`doe2024thing,roe2023other`"
+    )
+    book.files["second.md"] = (
+        GOOD_CHAPTER.replace(
+            "A claim {cite}`doe2024thing`",
+            "More {cite}`roe2023other` and {cite:t}`poe2025third`, as {numref}`tbl-one` shows",
+        )
+        .replace("## Background", TABLE + "\n## Background")
+        .replace(
+            "Some text with",
+            'It\'s "quoted" -- and so on... A plain block.\n\nA block with nothing to educate.\n\nSome text with',
+        )
     )
     book.files["_toc.yml"] += "  - file: second\n"
     result = book.build()
     assert result.returncode == 0, result.output
-    return {name: (result.outdir / name / "index.html").read_text(encoding="utf-8") for name in ("chapter", "second")}
+    return {
+        name: (result.outdir / name / "index.html").read_text(encoding="utf-8") for name in ("chapter", "second")
+    }
 
 
 def test_output_is_identical_with_and_without_speedups(tmp_path: Path) -> None:
@@ -73,8 +86,29 @@ def test_plain_text_skips_the_latex_decoder_with_the_same_result() -> None:
     from pybtex.richtext import Text
     from pybtex.scanner import PybtexSyntaxError
 
-    values = {"", "it's", "a--b", "a---b", "50%", "a  b", " lead", "tail ", "x\ny", "x''y", "``q''", "?`", "Zoë",
-              "{GPT}", "{{x}}", "a {B} c", "\\emph{x}", "a~b", "$x$", "a_b", "a & b"}
+    values = {
+        "",
+        "it's",
+        "a--b",
+        "a---b",
+        "50%",
+        "a  b",
+        " lead",
+        "tail ",
+        "x\ny",
+        "x''y",
+        "``q''",
+        "?`",
+        "Zoë",
+        "{GPT}",
+        "{{x}}",
+        "a {B} c",
+        "\\emph{x}",
+        "a~b",
+        "$x$",
+        "a_b",
+        "a & b",
+    }
     bibliography = parse_file(str(ROOT / "references.bib"))
     for entry in bibliography.entries.values():
         values.update(entry.fields.values())
@@ -128,18 +162,20 @@ def test_the_whole_book_is_identical_with_and_without_speedups(book_site: Build,
     fast_pages = sorted(p.relative_to(book_site.outdir) for p in book_site.outdir.rglob("*.html"))
     plain_pages = sorted(p.relative_to(plain.outdir) for p in plain.outdir.rglob("*.html"))
     assert fast_pages == plain_pages and len(fast_pages) > 15
-    different = [str(page) for page in fast_pages
-                 if (book_site.outdir / page).read_bytes() != (plain.outdir / page).read_bytes()]
+    different = [
+        str(page)
+        for page in fast_pages
+        if (book_site.outdir / page).read_bytes() != (plain.outdir / page).read_bytes()
+    ]
     assert different == [], f"pages that differ with the speed-ups on: {different}"
 
 
 def test_background_formatting_gives_the_same_texts() -> None:
     """The forked process formats every entry of the book's bibliography exactly as this process would, and
     hands each text to the entry object it was formatted from."""
+    import book_citations
     import pybtex.plugin
     from pybtex.database import parse_file
-
-    import book_citations
 
     pybtex.plugin.register_plugin("pybtex.style.labels", "authoryear", book_citations.AuthorYearLabelStyle)
     pybtex.plugin.register_plugin("pybtex.style.formatting", "book", book_citations.BookStyle)
@@ -164,9 +200,12 @@ def test_findall_visits_what_docutils_visits_even_when_the_tree_changes() -> Non
 
     def tree() -> nodes.Element:
         return nodes.section(
-            "", nodes.title("", "Title"), nodes.paragraph("", "a ", nodes.emphasis("", "b"), nodes.inline()),
+            "",
+            nodes.title("", "Title"),
+            nodes.paragraph("", "a ", nodes.emphasis("", "b"), nodes.inline()),
             nodes.paragraph("", "", nodes.reference("", "c"), nodes.inline(), nodes.Text("d")),
-            nodes.bullet_list("", nodes.list_item("", nodes.paragraph("", "e"))), nodes.target(),
+            nodes.bullet_list("", nodes.list_item("", nodes.paragraph("", "e"))),
+            nodes.target(),
         )
 
     def walk(findall, root, condition=None, mutate=False, **options):
@@ -181,11 +220,18 @@ def test_findall_visits_what_docutils_visits_even_when_the_tree_changes() -> Non
                 node.parent.replace(node.parent.children[1], nodes.paragraph("", "replaced"))
         return seen
 
-    calls = [{}, {"condition": nodes.Text}, {"condition": nodes.inline}, {"condition": nodes.TextElement},
-             {"condition": lambda n: isinstance(n, nodes.paragraph)},
-             {"condition": lambda n: isinstance(n, (nodes.inline, nodes.reference, nodes.title, nodes.Text))},
-             {"include_self": False},
-             {"condition": nodes.paragraph, "siblings": True}, {"ascend": True}, {"descend": False}]
+    calls = [
+        {},
+        {"condition": nodes.Text},
+        {"condition": nodes.inline},
+        {"condition": nodes.TextElement},
+        {"condition": lambda n: isinstance(n, nodes.paragraph)},
+        {"condition": lambda n: isinstance(n, (nodes.inline, nodes.reference, nodes.title, nodes.Text))},
+        {"include_self": False},
+        {"condition": nodes.paragraph, "siblings": True},
+        {"ascend": True},
+        {"descend": False},
+    ]
     for call in calls:
         for mutate in (False, True):
             root_plain, root_fast = tree(), tree()
@@ -203,12 +249,22 @@ def test_walkabout_visits_and_departs_as_docutils_does() -> None:
     from docutils import frontend, nodes, utils
 
     document = utils.new_document("test", frontend.get_default_settings())
-    document += nodes.section("", nodes.title("", "skip-children"), nodes.paragraph("", "skip-node"),
-                              nodes.paragraph("", "skip-departure", nodes.emphasis("", "inner")),
-                              nodes.paragraph("", "skip-siblings"), nodes.paragraph("", "never"))
+    document += nodes.section(
+        "",
+        nodes.title("", "skip-children"),
+        nodes.paragraph("", "skip-node"),
+        nodes.paragraph("", "skip-departure", nodes.emphasis("", "inner")),
+        nodes.paragraph("", "skip-siblings"),
+        nodes.paragraph("", "never"),
+    )
     document += nodes.section("", nodes.paragraph("", "stop"), nodes.paragraph("", "after stop"))
-    signals = {"skip-children": nodes.SkipChildren, "skip-node": nodes.SkipNode,
-               "skip-departure": nodes.SkipDeparture, "skip-siblings": nodes.SkipSiblings, "stop": nodes.StopTraversal}
+    signals = {
+        "skip-children": nodes.SkipChildren,
+        "skip-node": nodes.SkipNode,
+        "skip-departure": nodes.SkipDeparture,
+        "skip-siblings": nodes.SkipSiblings,
+        "stop": nodes.StopTraversal,
+    }
 
     class Visitor(nodes.GenericNodeVisitor):
         def __init__(self, document: nodes.document) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
 from test_ext_data import data_book
+
+from conftest import ROOT
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>\n'
 
@@ -13,7 +14,7 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="
 def guide() -> str:
     text = (ROOT / "index.md").read_text(encoding="utf-8")
     start = text.index("## Formatting guide")
-    return text[start: text.index("(contributors)=", start)]
+    return text[start : text.index("(contributors)=", start)]
 
 
 def blocks(text: str, info: str) -> list[str]:

@@ -60,8 +60,20 @@ def wait_for(url: str, seconds: float = 90) -> None:
 
 
 def launch(book: Path, out: Path, port: int) -> list[str]:
-    return [str(BIN / "python"), str(ROOT / "_ext" / "book_live.py"), str(book), str(out), "-b", "dirhtml",
-            "--host", "127.0.0.1", "--port", str(port), "--ignore", f"{out}/*"]
+    return [
+        str(BIN / "python"),
+        str(ROOT / "_ext" / "book_live.py"),
+        str(book),
+        str(out),
+        "-b",
+        "dirhtml",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ignore",
+        f"{out}/*",
+    ]
 
 
 def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(tmp_path: Path) -> None:
@@ -74,8 +86,9 @@ def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(tmp_path:
     out = tmp_path / "live"
     port, forwarded = free_port(), free_port()
     env = offline_env()
-    server = subprocess.Popen(launch(book.path, out, port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, env=env)
+    server = subprocess.Popen(
+        launch(book.path, out, port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
     forwarder = subprocess.Popen([sys.executable, "-c", FORWARDER, str(forwarded), str(port)])
     try:
         wait_for(f"http://127.0.0.1:{port}/chapter/")
@@ -91,13 +104,16 @@ def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(tmp_path:
             page.goto(f"http://127.0.0.1:{forwarded}/chapter/")
             page.wait_for_timeout(1500)
             assert sockets and all(f":{forwarded}/websocket-reload" in url for url in sockets), (
-                f"the reload socket must use the address the page came from, not the server's: {sockets}")
+                f"the reload socket must use the address the page came from, not the server's: {sockets}"
+            )
 
             chapter = book.path / "chapter.md"
-            chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA sentence added while previewing.\n",
-                               encoding="utf-8")
-            page.wait_for_function("document.body.innerText.includes('A sentence added while previewing')",
-                                   timeout=90_000)
+            chapter.write_text(
+                chapter.read_text(encoding="utf-8") + "\nA sentence added while previewing.\n", encoding="utf-8"
+            )
+            page.wait_for_function(
+                "document.body.innerText.includes('A sentence added while previewing')", timeout=90_000
+            )
             browser.close()
     finally:
         forwarder.kill()

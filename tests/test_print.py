@@ -11,9 +11,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from test_consistency import TOC_FILES, source
 
 from conftest import ROOT, Build, build_real_book
-from test_consistency import TOC_FILES, source
 
 pytestmark = pytest.mark.print
 
@@ -56,7 +56,9 @@ def poppler(tool: str) -> str:
 @cache
 def pdf_texts(path: Path) -> tuple[str, ...]:
     """Each page's text, as poppler reads it (many times faster than pypdf on a book this long)."""
-    text = subprocess.run([poppler("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [poppler("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return tuple(text.split("\f")[:-1])
 
 
@@ -169,8 +171,9 @@ def test_pdf_wide_tables_are_landscape_and_nothing_runs_off_the_page(book_pdf: B
     reader = pdf_reader(pdf)
     landscape = [n for n, page in enumerate(reader.pages, 1) if page.mediabox.width > page.mediabox.height]
     assert len(landscape) >= 10, "the wide comparison tables have landscape pages"
-    bbox = subprocess.run([poppler("pdftotext"), "-bbox", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    bbox = subprocess.run(
+        [poppler("pdftotext"), "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     overflowing = []
     for number, (width, body) in enumerate(re.findall(r'<page width="([\d.]+)"[^>]*>(.*?)</page>', bbox, re.S), 1):
         right = max((float(x) for x in re.findall(r'xMax="([\d.]+)"', body)), default=0.0)
@@ -198,8 +201,12 @@ def test_epubcheck_finds_nothing(book_epub: Build) -> None:
     java = shutil.which("java")
     assert java, "EPUBCheck needs Java: make print-deps installs Debian's default-jre-headless"
     jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
-    result = subprocess.run([java, "-jar", str(jar), str(book_epub.outdir / EPUB_NAME), "--json", "-"],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [java, "-jar", str(jar), str(book_epub.outdir / EPUB_NAME), "--json", "-"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     report = json.loads(result.stdout)
     messages = [f"{m['severity']} {m['ID']}: {m['message']} ({m['locations'][:1]})" for m in report["messages"]]
     assert messages == [], messages[:10]
@@ -232,11 +239,15 @@ def test_epub_has_tables_figures_maths_citations_and_the_glossary(book_epub: Bui
     assert 'class="citation' in files["licences.xhtml"] and "(visited on" in files["licences.xhtml"]
     assert "Agent2Agent protocol" in files["glossary.xhtml"]
     front = files["index.xhtml"]
-    assert "CC-BY-4.0" in front and "How to cite the book" in front and "sosai2026" in front, "licence, how to cite"
+    assert "CC-BY-4.0" in front and "How to cite the book" in front and "sosai2026" in front, (
+        "licence, how to cite"
+    )
 
 
 def test_epub_loads_nothing_from_the_network_and_runs_no_script(book_epub: Build) -> None:
-    remote = re.compile(r"<(?:script|link|img|iframe|source|audio|video)\b[^>]*(?:src|href)=\"(?:https?:)?//", re.I)
+    remote = re.compile(
+        r"<(?:script|link|img|iframe|source|audio|video)\b[^>]*(?:src|href)=\"(?:https?:)?//", re.I
+    )
     for name, text in epub_files(book_epub).items():
         if name.endswith(".xhtml"):
             assert "<script" not in text, name

@@ -28,8 +28,14 @@ def make_targets() -> set[str]:
 
 def test_zizmor_finds_nothing() -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "zizmor"), "--offline", "--no-progress", str(ROOT / ".github" / "workflows")],
-        capture_output=True, text=True,
+        [
+            str(Path(sys.executable).parent / "zizmor"),
+            "--offline",
+            "--no-progress",
+            str(ROOT / ".github" / "workflows"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -63,8 +69,12 @@ def test_linkcheck_has_two_speeds_and_one_standing_issue() -> None:
     assert "pull_request" in changed["if"] and not changed.get("continue-on-error")
     run = "\n".join(step.get("run", "") for step in changed["steps"])
     assert "make linkcheck-changed" in run and "linkcheck-changed" in make_targets()
-    assert any("GITHUB_TOKEN" in step.get("env", {}) for step in changed["steps"]), "GitHub requests carry the token"
-    assert "pull_request" in str(jobs["linkcheck"]["continue-on-error"]), "the full check reports, not blocks, on PRs"
+    assert any("GITHUB_TOKEN" in step.get("env", {}) for step in changed["steps"]), (
+        "GitHub requests carry the token"
+    )
+    assert "pull_request" in str(jobs["linkcheck"]["continue-on-error"]), (
+        "the full check reports, not blocks, on PRs"
+    )
     report = "\n".join(step.get("run", "") for step in jobs["report"]["steps"])
     assert "gh issue list" in report and "gh issue comment" in report and "gh issue close" in report
 
@@ -115,10 +125,15 @@ def test_devcontainer_parses_and_its_commands_exist() -> None:
 
 
 def test_requirements_are_exact_pins_compiled_from_a_short_list() -> None:
-    top = [line for line in (ROOT / "requirements.in").read_text().splitlines() if line and not line.startswith("#")]
+    top = [
+        line for line in (ROOT / "requirements.in").read_text().splitlines() if line and not line.startswith("#")
+    ]
     assert any(line.startswith("jupyter-book>=1,<2") for line in top)
-    pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
-            if line and not line.lstrip().startswith("#")]
+    pins = [
+        line
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line and not line.lstrip().startswith("#")
+    ]
     assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[^\s]+", line.strip()) for line in pins)
     assert re.search(r"^jupyter-book==1\.", (ROOT / "requirements.txt").read_text(), flags=re.M)
 
@@ -137,9 +152,11 @@ def test_make_conf_gives_a_conf_py_that_loads_every_extension(tmp_path: Path) ->
         "import importlib, os, sys; os.chdir(sys.argv[1]); ns = {}; "
         "exec(open('conf.py').read(), ns); [importlib.import_module(e) for e in ns['extensions']]"
     )
-    result = subprocess.run([sys.executable, "-c", check, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", check, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
-    assert "sys.path.insert(0, os.path.abspath(\"_ext\"))" in (tmp_path / "conf.py").read_text()
+    assert 'sys.path.insert(0, os.path.abspath("_ext"))' in (tmp_path / "conf.py").read_text()
 
 
 # The theme's own script that _static/scripts/furo.js replaces, as it was when the override was last reviewed.
@@ -158,7 +175,9 @@ def test_the_furo_script_override_is_reviewed_against_the_installed_theme() -> N
     digest = hashlib.sha256(theirs.read_bytes()).hexdigest()
     version = importlib.metadata.version("furo")
     assert (ROOT / "_static" / "scripts" / "furo.js").is_file()
-    assert "_static/scripts/furo.js" in (ROOT / "_config.yml").read_text(encoding="utf-8"), "named next to html_theme"
+    assert "_static/scripts/furo.js" in (ROOT / "_config.yml").read_text(encoding="utf-8"), (
+        "named next to html_theme"
+    )
     assert (version, digest) == FURO_REVIEWED, (
         f"furo {version} ships a different furo.js: compare it with _static/scripts/furo.js, port what changed, "
         f"then set FURO_REVIEWED = ({version!r}, {digest!r})"
@@ -193,8 +212,12 @@ def test_make_build_reports_a_failed_build_again_until_it_is_fixed(tmp_path: Pat
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
 
     def make_build() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["make", "-C", str(tmp_path), "build", f"VENV={ROOT / '.venv'}"],
-                              capture_output=True, text=True, env=env)
+        return subprocess.run(
+            ["make", "-C", str(tmp_path), "build", f"VENV={ROOT / '.venv'}"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
 
     first = make_build()
     assert first.returncode != 0 and "missing" in first.stdout + first.stderr, first.stdout[-2000:]
@@ -207,3 +230,28 @@ def test_make_build_reports_a_failed_build_again_until_it_is_fixed(tmp_path: Pat
     assert not (tmp_path / "_build" / ".failed").exists()
     again = make_build()
     assert again.returncode == 0 and "the last build failed" not in again.stdout
+
+
+def test_make_test_runs_lint_and_pre_commit_uses_the_same_tools_at_the_pinned_versions() -> None:
+    """`make lint` (run by `make test`, so by CI) and pre-commit check the same things with the same versions."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    test_rule = re.search(r"^test:([^#\n]*)", makefile, flags=re.M)
+    assert test_rule and "lint" in test_rule.group(1).split(), "make test depends on make lint"
+    lint_recipe = re.search(r"^lint:.*\n((?:\t.*\n)+)", makefile, flags=re.M)
+    assert lint_recipe
+    tools = {"ruff", "codespell", "yamllint", "zizmor"}
+    for tool in tools:
+        assert f"$(BIN)/{tool}" in lint_recipe.group(1), f"make lint runs {tool}"
+    pins = dict(re.findall(r"^([a-z0-9-]+)==(\S+)", (ROOT / "requirements-dev.txt").read_text(), flags=re.M))
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    used = {}
+    for hook in hooks:
+        assert hook["language"] == "python", f"{hook['id']}: installs from PyPI"
+        for requirement in hook["additional_dependencies"]:
+            name, version = requirement.split("==")
+            used[name] = version
+            assert pins.get(name) == version, (
+                f"{hook['id']}: {requirement}, requirements-dev.txt pins {pins.get(name)}"
+            )
+    assert set(used) == tools
