@@ -7,8 +7,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +63,21 @@ def build_real_book(outdir: Path, builder: str = "dirhtml", **env: str) -> Build
     )
     result = subprocess.run(command, capture_output=True, text=True, env=offline_env(**env), cwd=ROOT)
     return Build(result.returncode, result.stdout + result.stderr, outdir / "_build" / builder)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole session: Playwright's sync API allows one driver per thread."""
+    from sitetools import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import ROOT, Build, FixtureBook
-from sitetools import CHROMIUM, CHROMIUM_ARGS, serve, site_prefix
+from sitetools import serve, site_prefix
 
 pytestmark = pytest.mark.browser
 
@@ -27,18 +27,6 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 BUDGET_BYTES = 300_000
 BUDGET_REQUESTS = 15
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

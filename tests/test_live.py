@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from conftest import BIN, ROOT, FixtureBook, offline_env
-from sitetools import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -76,11 +75,7 @@ def launch(book: Path, out: Path, port: int) -> list[str]:
     ]
 
 
-def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
-    from playwright.sync_api import sync_playwright
-
+def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(browser: Any, tmp_path: Path) -> None:
     book = FixtureBook(tmp_path / "book")
     book.write()
     out = tmp_path / "live"
@@ -97,9 +92,9 @@ def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(tmp_path:
         assert second.returncode == 0 and "already serving" in second.stdout, second.stdout + second.stderr
 
         sockets: list[str] = []
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page: Any = browser.new_page()
+        context = browser.new_context()
+        try:
+            page: Any = context.new_page()
             page.on("websocket", lambda ws: sockets.append(ws.url))
             page.goto(f"http://127.0.0.1:{forwarded}/chapter/")
             page.wait_for_timeout(1500)
@@ -114,7 +109,8 @@ def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(tmp_path:
             page.wait_for_function(
                 "document.body.innerText.includes('A sentence added while previewing')", timeout=90_000
             )
-            browser.close()
+        finally:
+            context.close()
     finally:
         forwarder.kill()
         forwarder.wait()
