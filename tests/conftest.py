@@ -42,8 +42,9 @@ class Build:
     outdir: Path
 
 
-def build_real_book(outdir: Path, builder: str = "dirhtml", **env: str) -> Build:
-    """Build the real book strictly and offline into ``outdir`` (a copy of the sources, not the checkout)."""
+def build_real_book(outdir: Path, builder: str = "dirhtml", every_page: bool = True, **env: str) -> Build:
+    """Build the real book strictly and offline into ``outdir``; ``every_page=False`` rebuilds only what changed,
+    as `make build` and the live preview do."""
     command = offline_command(
         [
             str(BIN / "jupyter-book"),
@@ -58,7 +59,7 @@ def build_real_book(outdir: Path, builder: str = "dirhtml", **env: str) -> Build
             "-W",
             "-n",
             "--keep-going",
-            "--all",
+            *(["--all"] if every_page else []),
         ]
     )
     result = subprocess.run(command, capture_output=True, text=True, env=offline_env(**env), cwd=ROOT)
