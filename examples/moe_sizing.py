@@ -38,6 +38,7 @@ MODELS = [
     "Qwen3.5-397B-A17B",
     "MiniMax-M3",
     "Nemotron 3 Ultra 550B-A55B",
+    "DeepSeek-V4.1-Flash",
     "Mistral Large 3",
     "GLM-5.2",
     "MiMo-V2.5-Pro",
