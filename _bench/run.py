@@ -155,7 +155,9 @@ def plain_jupyter_book(config: dict[str, Any]) -> None:
         "html_permalinks_icon",
     ):
         sphinx.pop(key, None)
-    ours = [e for e in ours if e not in ("book_site", "book_search")]  # plain Jupyter Book keeps Sphinx's search
+    # plain Jupyter Book keeps its theme's pages as they are, with Sphinx's search
+    site = ("book_static", "book_assets", "book_cards", "book_lazy_layout", "book_polish", "book_exports")
+    ours = [e for e in ours if e not in (*site, "book_search")]
     config["sphinx"]["extra_extensions"] = ["sphinxcontrib.bibtex", *ours]
     config["sphinx"]["local_extensions"] = {e: "_ext/" for e in ours}
 

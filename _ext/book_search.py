@@ -182,7 +182,7 @@ class EarlyIndex:
 
     Making the section documents and running Pagefind take over a second, and nothing in the build waits for
     them. So a worker (this module run as a script) starts with the first page Sphinx writes; each page to
-    index is copied as it is written (book_site polishes the pages in place when the build has finished) and
+    index is copied as it is written (book_polish polishes the pages in place when the build has finished) and
     handed to the worker, which makes its section documents from the page as ``polish_html`` will leave it
     (what the finished page holds). Once the last of them is written the worker runs Pagefind, while Sphinx
     writes the index, search and 404 pages and copies the static files, and the other build-finished handlers
@@ -249,7 +249,7 @@ def worker(bundle: Path, scratch: Path) -> int:
     the page), until a line ``null`` says that all are written and the bundle is written (input that ends
     without it, as when the build is stopped, writes nothing). Its last line of output says how many sections
     it indexed. The documents go to ``scratch`` (which the build removes, even when it stops the worker)."""
-    from book_site import polish_html
+    from book_html import polish_html
 
     pages = sections = 0
     folder = scratch / "documents"

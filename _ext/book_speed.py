@@ -67,7 +67,7 @@ import docutils.transforms.universal
 import docutils.utils as docutils_utils
 import pybtex.plugin
 import pybtex.richtext
-from book_site import html_writer
+from book_html import html_writer
 from docutils.utils import smartquotes
 from pybtex.database import Entry
 from pybtex.richtext import Tag
