@@ -82,7 +82,11 @@ WRAPPED_TABLE_ID_RE = re.compile(r'(<div class="table-wrapper[^"]*" id="([^"]+)"
 
 
 def polish_html(text: str) -> str:
+    """The page with every fix applied; a page already fixed comes back unchanged (an incremental build polishes
+    again the pages it did not write)."""
     for old, new in HTML_FIXES:
+        if old in new and new in text:
+            continue  # a fix that keeps its pattern (adds a line after it) is applied once
         text = text.replace(old, new)
     text = WRAPPED_TABLE_ID_RE.sub(r"\1", text)
     text = TOOLTIP_URL_RE.sub(r"\1\2", text)

@@ -64,12 +64,14 @@ def test_polish_html_fixes_landmarks_roles_ids_and_code() -> None:
         '<div role="list"><div class="citation" role="doc-biblioentry"></div></div>'
         '<div class="table-wrapper docutils container" id="tbl-x">\n<table class="docutils" id="tbl-x"></table></div>'
         "<pre>code</pre>"
+        '<script>document.body.dataset.theme = localStorage.getItem("theme") || "auto";</script>'
     )
     fixed = book_html.polish_html(html)
     assert 'aria-label="Chapters"' in fixed and 'aria-label="On this page"' in fixed
     assert 'role="listitem"' in fixed and "doc-biblioentry" not in fixed
     assert fixed.count('id="tbl-x"') == 1
     assert '<pre tabindex="0">code</pre>' in fixed
+    assert fixed.count('classList.remove("no-js")') == 1
     assert book_html.polish_html(fixed) == fixed, "idempotent"
 
 

@@ -188,6 +188,7 @@ def test_the_citation_domain_is_the_subclass_and_survives_an_incremental_build(t
     first = book.build(fresh=False)
     assert first.returncode == 0, first.output
     assert "cite domain: FastBibtexDomain" in first.output
+    assert (book.path / "_build" / "dirhtml" / ".doctrees" / book_speed.TEXT_CACHE).is_file()
     book.files["chapter.md"] = book.files["chapter.md"].replace(
         "A claim {cite}`doe2024thing`", "{cite:t}`roe2023other`"
     )
@@ -195,6 +196,13 @@ def test_the_citation_domain_is_the_subclass_and_survives_an_incremental_build(t
     assert edited.returncode == 0, edited.output
     assert "loading pickled environment... done" in edited.output, edited.output
     assert "cite domain: FastBibtexDomain" in edited.output
+    assert "bibliography: 3 entries as formatted before, 0 again" in edited.output, "the texts come from the cache"
+    # an edited entry is formatted again; the others still come from the cache
+    book.files["references.bib"] = book.files["references.bib"].replace("{Another page}", "{Another page, edited}")
+    edited = book.build(fresh=False)
+    assert edited.returncode == 0, edited.output
+    assert "bibliography: 2 entries as formatted before, 1 again" in edited.output
+    assert "Another page, edited" in (edited.outdir / "chapter" / "index.html").read_text(encoding="utf-8")
     clean = FixtureBook(tmp_path / "clean", extensions=("book_speed",), extra_conf=SHOW_DOMAIN)
     clean.files = {**book.files, "conf.py": clean.files["conf.py"] + "book_speedups = False\n"}
     plain = clean.build()
@@ -220,6 +228,28 @@ def test_the_whole_book_is_identical_with_and_without_speedups(book_site: Build,
         if (book_site.outdir / page).read_bytes() != (plain.outdir / page).read_bytes()
     ]
     assert different == [], f"pages that differ with the speed-ups on: {different}"
+
+
+def test_an_entry_fingerprint_changes_with_anything_its_text_shows() -> None:
+    """The cache of formatted texts serves an entry only while its fingerprint is the same: a change to a field, a
+    name or the type must change it; parsing the same text again must not."""
+    from pybtex.database import parse_string
+
+    source = "@online{k, title = {T}, author = {Doe, Jane and van Roe, Rick}, year = {2024}}"
+
+    def fingerprint(text: str):
+        return book_speed._fingerprint(parse_string(text, "bibtex").entries["k"])
+
+    same = fingerprint(source)
+    assert fingerprint(source) == same
+    for edited in (
+        source.replace("{T}", "{T2}"),
+        source.replace("Jane", "J."),
+        source.replace("van Roe", "Roe"),
+        source.replace("@online", "@article"),
+        source.replace("year = {2024}", "year = {2024}, note = {x}"),
+    ):
+        assert fingerprint(edited) != same, edited
 
 
 def test_background_formatting_gives_the_same_texts() -> None:
