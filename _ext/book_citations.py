@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pybtex.plugin
-from book_site import add_page_script
+from book_html import add_page_script
 from pybtex.database import Entry, Person
 from pybtex.richtext import Text
 from pybtex.style.formatting.alpha import Style as AlphaStyle

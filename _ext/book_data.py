@@ -32,7 +32,7 @@ from typing import Any
 import book_charts as charts
 import yaml
 from book_checks import bib_keys, warn_at
-from book_site import add_page_script, html_writer
+from book_html import add_page_script, html_writer
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
 from docutils.utils import smartquotes

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from book_html import polish_html
 from book_pdf import edition, template_file
-from book_site import polish_html
 from sphinx.application import Sphinx
 from sphinx.builders.epub3 import Epub3Builder
 from sphinx.util import logging
@@ -136,6 +136,6 @@ def set_defaults(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.builders.epub3")
     app.add_builder(BookEpubBuilder, override=True)
-    app.connect("html-page-context", epub_page, priority=950)  # after book_site's lean_page
+    app.connect("html-page-context", epub_page, priority=950)  # after book_assets' lean_page
     app.connect("builder-inited", set_defaults, priority=400)  # before Sphinx checks the EPUB's metadata
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from book_site import add_page_script
+from book_html import add_page_script
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging

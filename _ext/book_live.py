@@ -10,6 +10,8 @@ This is the one module under _ext/ that is not a Sphinx extension: it is the lau
   which is the same server locally and through any forwarded port. On another version of sphinx-autobuild the
   patch steps aside with one warning (the preview then reloads only where the original script works).
   No upstream issue is known yet.
+* **Search is not indexed again on each rebuild.** The launcher sets ``BOOK_LIVE_PREVIEW=1`` for the builds it
+  runs, and book_search then keeps the Pagefind index of the preview's first build (about a second a rebuild).
 * **One server per port.** The dev container runs `make live` each time an editor attaches. If a live
   preview is already answering on the port, a second one is not started: the launcher says where the running
   one is and exits successfully.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import os
 import socket
 import sys
 import warnings
@@ -76,6 +79,7 @@ def main(argv: list[str]) -> int:
         )
         return 0
     patch_reload_script()
+    os.environ["BOOK_LIVE_PREVIEW"] = "1"  # for the builds sphinx-autobuild runs: book_search keeps its index
     from sphinx_autobuild.__main__ import main as autobuild
 
     autobuild(argv)

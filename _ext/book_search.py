@@ -8,7 +8,9 @@ section, ranked as a section, and a query fetches only the text of the sections 
 reader loads are not changed: chapter pages gain no bytes and no requests, and only the search page loads
 the engine (``_static/search.js``); the index arrives in chunks as a reader searches. In a full build
 a worker process makes the documents while Sphinx writes the pages, and runs Pagefind as soon as the last
-chapter is written, while Sphinx finishes the site (``EarlyIndex``).
+chapter is written, while Sphinx finishes the site (``EarlyIndex``). In the live preview (``make live``, which
+sets ``BOOK_LIVE_PREVIEW=1``) the index is made once, and the rebuilds after an edit keep it (search there
+finds the text as it was when the preview started): indexing every page again would be a second of each rebuild.
 
 What the documents change, and why:
 
@@ -24,6 +26,7 @@ What the documents change, and why:
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -182,7 +185,7 @@ class EarlyIndex:
 
     Making the section documents and running Pagefind take over a second, and nothing in the build waits for
     them. So a worker (this module run as a script) starts with the first page Sphinx writes; each page to
-    index is copied as it is written (book_site polishes the pages in place when the build has finished) and
+    index is copied as it is written (book_polish polishes the pages in place when the build has finished) and
     handed to the worker, which makes its section documents from the page as ``polish_html`` will leave it
     (what the finished page holds). Once the last of them is written the worker runs Pagefind, while Sphinx
     writes the index, search and 404 pages and copies the static files, and the other build-finished handlers
@@ -249,7 +252,7 @@ def worker(bundle: Path, scratch: Path) -> int:
     the page), until a line ``null`` says that all are written and the bundle is written (input that ends
     without it, as when the build is stopped, writes nothing). Its last line of output says how many sections
     it indexed. The documents go to ``scratch`` (which the build removes, even when it stops the worker)."""
-    from book_site import polish_html
+    from book_html import polish_html
 
     pages = sections = 0
     folder = scratch / "documents"
@@ -277,9 +280,18 @@ def worker(bundle: Path, scratch: Path) -> int:
     return 0
 
 
+def keeps_index(app: Sphinx) -> bool:
+    """In the live preview, a rebuild keeps the index an earlier build of the preview made."""
+    live = os.environ.get("BOOK_LIVE_PREVIEW") == "1"
+    return live and (Path(app.outdir) / BUNDLE / "pagefind.js").exists()
+
+
 def index_pages_as_written(app: Sphinx) -> None:
     builder = app.builder
     if builder.format != "html" or builder.name not in ("html", "dirhtml"):
+        return
+    if keeps_index(app):
+        app.book_search_kept = True  # type: ignore[attr-defined]
         return
     early = app.book_search_early = EarlyIndex(app)  # type: ignore[attr-defined]
     handle_page = builder.handle_page
@@ -295,6 +307,9 @@ def write_index(app: Sphinx, exception: Exception | None) -> None:
     early: EarlyIndex | None = getattr(app, "book_search_early", None)
     try:
         if exception is not None or app.builder.format != "html" or app.builder.name not in ("html", "dirhtml"):
+            return
+        if getattr(app, "book_search_kept", False):
+            logger.info("search index: kept from the live preview's first build")
             return
         start = time.perf_counter()
         bundle = Path(app.outdir) / BUNDLE

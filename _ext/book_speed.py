@@ -46,9 +46,12 @@ collector:
   leaves the modules and Sphinx's own objects out of later scans, and rarer older-generation collections
   halve the time spent collecting. Nothing is left uncollected: only the timing changes.
 
-All of them patch pinned versions (``PATCHED_FOR`` below, as in requirements.txt): on any other version a group
-steps aside with one warning. tests/test_ext_speed.py checks that the output is the same with and without them.
-The patches belong upstream; no upstream issue or pull request for them is known yet.
+The three ``BibtexDomain`` methods are overridden in a subclass, ``FastBibtexDomain``, that Sphinx registers in
+place of the library's domain (``app.add_domain(..., override=True)``); the others are assigned onto the code
+they replace, which no API reaches. All of them are written for pinned versions (``PATCHED_FOR`` below, as in
+requirements.txt): on any other version a group steps aside with one warning. tests/test_ext_speed.py checks
+that the output is the same with and without them. The patches belong upstream; no upstream issue or pull
+request for them is known yet.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ import docutils.transforms.universal
 import docutils.utils as docutils_utils
 import pybtex.plugin
 import pybtex.richtext
-from book_site import html_writer
+from book_html import html_writer
 from docutils.utils import smartquotes
 from pybtex.database import Entry
 from pybtex.richtext import Tag
@@ -91,9 +94,6 @@ logger = logging.getLogger(__name__)
 
 _original_load_entry_point = pybtex.plugin._load_entry_point
 _original_register_plugin = pybtex.plugin.register_plugin
-_original_get_filtered_entries = bibtex_domain.BibtexDomain.get_filtered_entries
-_original_get_formatted_entries = bibtex_domain.BibtexDomain.get_formatted_entries
-_original_resolve_xref = bibtex_domain.BibtexDomain.resolve_xref
 _original_bibliography_transform_run = bibtex_transforms.BibliographyTransform.run
 _original_resolve_numref_xref = StandardDomain._resolve_numref_xref
 _original_assign_figure_numbers = TocTreeCollector.assign_figure_numbers
@@ -211,23 +211,123 @@ class _BackgroundFormatting:
 _background: list[_BackgroundFormatting] = []  # the one running, if any
 
 
+# Formatted texts kept between builds, beside Sphinx's environment: an incremental build (the live preview after
+# an edit) formats again only the entries that changed, not the whole bibliography (about 3 s).
+TEXT_CACHE = "book_speed_texts.pickle"
+
+
+def _fingerprint(entry: Entry) -> tuple[Any, ...]:
+    """Everything about a parsed entry that its formatted text can depend on: type, fields and names."""
+    people = tuple(
+        (
+            role,
+            tuple(
+                (*map(tuple, (p.first_names, p.middle_names, p.prelast_names, p.last_names, p.lineage_names)),)
+                for p in persons
+            ),
+        )
+        for role, persons in entry.persons.items()
+    )
+    return entry.key, entry.type, tuple(entry.fields.items()), people
+
+
+def _code_version(style_names: list[str]) -> tuple[Any, ...]:
+    """What the texts of a style depend on besides the entry: the installed pybtex and latexcodec, and the source
+    of every module of the style's classes (the book's own style in _ext/book_citations.py) and of this one."""
+    import hashlib
+    import inspect
+    import sys
+
+    files = {__file__}
+    for name in style_names:
+        for cls in pybtex.plugin.find_plugin("pybtex.style.formatting", name).__mro__:
+            module = sys.modules.get(cls.__module__)
+            if module is not None and getattr(module, "__file__", None):
+                files.add(inspect.getfile(module))
+    digest = hashlib.sha256()
+    for file in sorted(files):
+        with open(file, "rb") as source:
+            digest.update(file.encode() + b"\0" + source.read())
+    return _installed("pybtex"), _installed("latexcodec"), tuple(style_names), digest.hexdigest()
+
+
+_cache_state: dict[str, Any] = {}  # the cache file, its code version, and how many texts came from it
+
+
+def load_text_cache(app: Sphinx, entries: dict[str, Entry], styles: list[str]) -> None:
+    """Put the cached texts of entries that are unchanged since they were formatted into ``_texts``. A build
+    with a fresh environment (every clean build) reads no cache, and formats every entry as before."""
+    import pickle
+
+    path = os.path.join(app.doctreedir, TEXT_CACHE)
+    version = _code_version(styles)
+    _cache_state.clear()
+    _cache_state.update(path=path, version=version, hits=0)
+    if not app.env.all_docs or not os.path.exists(path):
+        return
+    try:
+        with open(path, "rb") as file:
+            cached_version, texts = pickle.load(file)
+    except Exception:  # unreadable (an older format, a broken file): formatted again, and written again
+        return
+    if cached_version != version:
+        return
+    for (style_name, key), (fingerprint, text) in texts.items():
+        entry = entries.get(key)
+        if entry is not None and style_name in styles and _fingerprint(entry) == fingerprint:
+            _texts[style_name, key] = (entry, text)
+            _cache_state["hits"] += 1
+
+
+def save_text_cache(app: Sphinx, exception: Exception | None) -> None:
+    """Write the texts of the current entries, if any of them was formatted in this build."""
+    import pickle
+
+    path = _cache_state.get("path")
+    if exception is not None or path is None or not isinstance(app.env.get_domain("cite"), FastBibtexDomain):
+        return
+    entries = app.env.get_domain("cite").bibdata.data.entries
+    current = {
+        style_key: (_fingerprint(entry), text)
+        for style_key, (entry, text) in _texts.items()
+        if entries.get(style_key[1]) is entry
+    }
+    if len(current) == _cache_state["hits"]:
+        return  # nothing new: the file already holds every text
+    temporary = f"{path}.{os.getpid()}"
+    with open(temporary, "wb") as file:
+        pickle.dump((_cache_state["version"], current), file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
 def format_in_background(app: Sphinx) -> None:
     """Start formatting the parsed bibliography in the background (sphinxcontrib-bibtex has parsed it on
-    builder-inited), in every style that a bibliography or tooltip takes by default."""
+    builder-inited), in every style that a bibliography or tooltip takes by default: every entry in a clean
+    build, only the entries that are not in the cache of texts in an incremental one."""
     import multiprocessing
 
     stop_background_formatting()
-    if bibtex_domain.BibtexDomain.get_formatted_entries is not get_formatted_entries:
+    _cache_state.clear()
+    if not isinstance(app.env.get_domain("cite"), FastBibtexDomain):
         return  # the speed-ups are off, or stepped aside for another version of sphinxcontrib-bibtex
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return
     entries = app.env.get_domain("cite").bibdata.data.entries
     styles = list(
         dict.fromkeys(
             [app.config.bibtex_default_style, app.config.bibtex_tooltips_style or app.config.bibtex_default_style]
         )
     )
-    _background.append(_BackgroundFormatting(entries, styles))
+    load_text_cache(app, entries, styles)
+    missing = {
+        key: entry
+        for key, entry in entries.items()
+        if any(_texts.get((style, key), (None,))[0] is not entry for style in styles)
+    }
+    if _cache_state.get("hits"):
+        logger.info(
+            f"bibliography: {len(entries) - len(missing)} entries as formatted before, {len(missing)} again"
+        )
+    if missing and "fork" in multiprocessing.get_all_start_methods():
+        _background.append(_BackgroundFormatting(missing, styles))
 
 
 def stop_background_formatting(*args: Any) -> None:
@@ -360,6 +460,16 @@ def resolve_xref(
     if found:  # a missing key is reported at every place it is cited
         index.resolved[memo_key] = result_node.deepcopy()
     return result_node
+
+
+class FastBibtexDomain(bibtex_domain.BibtexDomain):
+    """sphinxcontrib-bibtex's ``cite`` domain with the three faster methods above; registered in place of the
+    library's own (``app.add_domain(..., override=True)``) when sphinxcontrib-bibtex is the version they were
+    written for. Its data, which Sphinx pickles with the environment, is the library's, unchanged."""
+
+    get_filtered_entries = get_filtered_entries
+    get_formatted_entries = get_formatted_entries
+    resolve_xref = resolve_xref
 
 
 def bibliography_transform_run(self: Any, **kwargs: Any) -> None:
@@ -653,7 +763,9 @@ def collect_less_often() -> None:
 # Each group of patches replaces private code of one package, and was written and tested against one version of
 # it (pinned in requirements.txt). On any other version the group steps aside with one warning: the build is
 # then slower, never different. After an upgrade, compare the replaced methods with the new release, re-run
-# tests/test_ext_speed.py (output identical with and without), and update the version here.
+# tests/test_ext_speed.py (output identical with and without), and update the version here. Where the library
+# offers a way in, the group uses it (a domain subclass registered through Sphinx, ``_domains``) rather than
+# assigning onto the library's class.
 PATCHED_FOR = {"pybtex": "0.26.1", "sphinxcontrib-bibtex": "2.7.0", "sphinx": "7.4.7", "docutils": "0.21.2"}
 
 
@@ -663,8 +775,16 @@ def _installed(package: str) -> str:
     return importlib.metadata.version(package)
 
 
+def _domains() -> dict[str, list[type]]:
+    """Domain subclasses registered in place of a library's domain of the same name, by the package whose
+    domain they replace."""
+    return {"sphinxcontrib-bibtex": [FastBibtexDomain]}
+
+
 def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
-    """(owner, attribute, replacement) for each patch, by the package whose code it replaces."""
+    """(owner, attribute, replacement) for each patch of a library's code that no API reaches, by the package
+    whose code it replaces. sphinxcontrib-bibtex's post-transform is registered by the library's setup, and Sphinx
+    has no way to replace a registered post-transform, so its ``run`` is patched."""
     return {
         "pybtex": [
             (pybtex.plugin, "_load_entry_point", _cached_load_entry_point),
@@ -672,9 +792,6 @@ def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
             (pybtex.richtext.Text, "from_latex", classmethod(from_latex)),
         ],
         "sphinxcontrib-bibtex": [
-            (bibtex_domain.BibtexDomain, "get_filtered_entries", get_filtered_entries),
-            (bibtex_domain.BibtexDomain, "get_formatted_entries", get_formatted_entries),
-            (bibtex_domain.BibtexDomain, "resolve_xref", resolve_xref),
             (bibtex_transforms.BibliographyTransform, "run", bibliography_transform_run),
         ],
         "sphinx": [
@@ -689,9 +806,11 @@ def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
     }
 
 
-def enable(installed: Any = _installed) -> list[str]:
-    """Apply every group of patches whose package is at the version it was written for; return the packages
-    whose patches stepped aside (each with one warning)."""
+def enable(app: Sphinx, installed: Any = _installed) -> list[str]:
+    """Apply every group of patches whose package is at the version it was written for, and register its domain
+    subclasses; return the packages whose patches stepped aside (each with one warning). Called when the
+    configuration is read, after every extension's setup (so after the library registered its own domain) and
+    before the environment creates the domains."""
     skipped = []
     for package, patches in _patches().items():
         version = installed(package)
@@ -707,15 +826,19 @@ def enable(installed: Any = _installed) -> list[str]:
             continue
         for owner, attribute, replacement in patches:
             setattr(owner, attribute, replacement)
+        for domain in _domains().get(package, []):
+            app.add_domain(domain, override=True)
     return skipped
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     # BOOK_SPEEDUPS=0 in the environment switches them off (tests compare the whole book with and without)
     app.add_config_value("book_speedups", os.environ.get("BOOK_SPEEDUPS", "1") != "0", "env", types=[bool])
+    app.setup_extension("sphinxcontrib.bibtex")  # its domain is registered first, whatever the extensions' order
     app.add_post_transform(FreezeBibliographies)
-    app.connect("config-inited", lambda app, config: enable() if config.book_speedups else None)
+    app.connect("config-inited", lambda app, config: enable(app) if config.book_speedups else None)
     app.connect("builder-inited", lambda app: collect_less_often() if app.config.book_speedups else None)
     app.connect("builder-inited", format_in_background, priority=600)  # after sphinxcontrib-bibtex parses (500)
     app.connect("build-finished", stop_background_formatting)
+    app.connect("build-finished", save_text_cache)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

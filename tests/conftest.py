@@ -17,6 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE = Path(__file__).resolve().parent / "offline"
 BIN = Path(sys.executable).parent
+# The extensions that shape the site's pages beyond their text, in the order _config.yml lists them: a fixture
+# book that should look like the site lists these
+SITE_EXTENSIONS = ("book_static", "book_assets", "book_cards", "book_lazy_layout", "book_polish", "book_exports")
 
 
 def offline_command(command: list[str]) -> list[str]:

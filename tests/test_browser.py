@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import ROOT, Build, FixtureBook
+from conftest import ROOT, SITE_EXTENSIONS, Build, FixtureBook
 from sitetools import serve, site_prefix
 
 pytestmark = pytest.mark.browser
@@ -302,7 +302,7 @@ GISCUS = 'book_giscus = {"repo": "example/book", "repo_id": "R_1", "category": "
 
 def test_comments_load_nothing_until_clicked(browser: Any, tmp_path: Path) -> None:
     book = FixtureBook(tmp_path / "book", extra_conf=GISCUS + f"\nhtml_static_path = [{str(ROOT / '_static')!r}]")
-    book.files["conf.py"] += "\nextensions.append('book_site')\n"
+    book.files["conf.py"] += f"\nextensions.extend({SITE_EXTENSIONS!r})\n"
     result = book.build(env={"BOOK_COMMENTS": "1"})
     assert result.returncode == 0, result.output
     with serve(result.outdir) as url:

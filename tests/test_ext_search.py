@@ -6,7 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-from conftest import ROOT, Build, build_real_book
+from conftest import ROOT, Build, FixtureBook, build_real_book
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import book_search  # noqa: E402
@@ -129,3 +129,24 @@ def test_the_index_started_early_is_the_one_the_finished_pages_give(book_site: B
 
     built, again = files(site / "pagefind"), files(tmp_path / "bundle")
     assert sorted(built) == sorted(again) and built == again
+
+
+def test_the_live_preview_keeps_its_first_index_and_other_builds_index_again(tmp_path: Path) -> None:
+    """Under `make live` (BOOK_LIVE_PREVIEW=1) a rebuild after an edit keeps the index the preview's first build
+    made; any other incremental build (make build) indexes every page again."""
+    book = FixtureBook(tmp_path / "book", extensions=("book_search",), extra_conf='html_theme = "furo"')
+    live = {"BOOK_LIVE_PREVIEW": "1"}
+    first = book.build(env=live, fresh=False)
+    assert first.returncode == 0, first.output
+    assert "indexed by Pagefind" in first.output, "the preview's first build makes the index"
+    bundle = first.outdir / "pagefind" / "pagefind.js"
+    made = bundle.stat().st_mtime_ns
+    book.files["chapter.md"] = book.files["chapter.md"].replace("Some text", "Some edited text")
+    rebuilt = book.build(env=live, fresh=False)
+    assert rebuilt.returncode == 0, rebuilt.output
+    assert "search index: kept from the live preview's first build" in rebuilt.output
+    assert bundle.stat().st_mtime_ns == made
+    book.files["chapter.md"] = book.files["chapter.md"].replace("Some edited text", "Some text")
+    built = book.build(fresh=False)
+    assert built.returncode == 0, built.output
+    assert "indexed by Pagefind" in built.output, "outside the live preview the index is always current"

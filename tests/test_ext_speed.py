@@ -127,31 +127,91 @@ def test_plain_text_skips_the_latex_decoder_with_the_same_result() -> None:
                 decode(Text, broken)
 
 
+class RecordingApp:
+    """Records the domains ``book_speed.enable`` registers, as Sphinx's ``app.add_domain`` would take them."""
+
+    def __init__(self) -> None:
+        self.domains: list[tuple[type, bool]] = []
+
+    def add_domain(self, domain: type, override: bool = False) -> None:
+        self.domains.append((domain, override))
+
+
+DOMAIN_METHODS = ("get_filtered_entries", "get_formatted_entries", "resolve_xref")
+
+
 def test_each_patch_group_steps_aside_on_a_version_it_was_not_written_for() -> None:
     """A patch of private code is applied only on the version it was written for; on any other it is skipped
-    with one warning naming the package, so an upgrade makes the build slower, never different."""
-    import book_speed
+    with one warning naming the package, so an upgrade makes the build slower, never different. The citation
+    domain's faster methods come in a subclass registered through Sphinx, never assigned onto the library's
+    class."""
+    from sphinxcontrib.bibtex.domain import BibtexDomain
 
     groups = book_speed._patches()
     originals = {(owner, name): owner.__dict__[name] for patches in groups.values() for owner, name, _ in patches}
+    library_methods = {name: BibtexDomain.__dict__[name] for name in DOMAIN_METHODS}
     try:
-        skipped = book_speed.enable(installed=lambda package: "0.0.1")
+        app = RecordingApp()
+        skipped = book_speed.enable(app, installed=lambda package: "0.0.1")
         assert skipped == list(groups), "every group steps aside on an unknown version"
         for (owner, name), original in originals.items():
             assert owner.__dict__[name] is original, f"{owner.__name__}.{name} was patched anyway"
+        assert app.domains == [], "the library's own citation domain is kept"
         newer = {"sphinx": "99.0"}
-        skipped = book_speed.enable(installed=lambda p: newer.get(p, book_speed.PATCHED_FOR[p]))
+        skipped = book_speed.enable(app, installed=lambda p: newer.get(p, book_speed.PATCHED_FOR[p]))
         assert skipped == ["sphinx"], "only the group whose package changed steps aside"
-        assert bibtex_domain_method("get_formatted_entries") is book_speed.get_formatted_entries
+        assert app.domains == [(book_speed.FastBibtexDomain, True)], "the subclass replaces the library's domain"
+        assert issubclass(book_speed.FastBibtexDomain, BibtexDomain)
+        for name in DOMAIN_METHODS:
+            assert BibtexDomain.__dict__[name] is library_methods[name], f"BibtexDomain.{name} was assigned onto"
+            assert book_speed.FastBibtexDomain.__dict__[name] is getattr(book_speed, name)
     finally:
         for (owner, name), original in originals.items():
             setattr(owner, name, original)
 
 
-def bibtex_domain_method(name: str):
-    from sphinxcontrib.bibtex import domain
+SHOW_DOMAIN = (
+    "book_require_all_cited = False\n"
+    "suppress_warnings = ['bibtex.duplicate_citation', 'bibtex.duplicate_label']\n"
+    "def setup(app):\n"
+    "    app.connect('env-updated', lambda app, env: print('cite domain:', type(env.get_domain('cite')).__name__))\n"
+)
 
-    return domain.BibtexDomain.__dict__[name]
+
+def test_the_citation_domain_is_the_subclass_and_survives_an_incremental_build(tmp_path: Path) -> None:
+    """Built with the speed-ups, the book's ``cite`` domain is book_speed's subclass, registered after the
+    library's own; its data is pickled with the environment, and a later incremental build (a chapter edited
+    to cite another source, as in the live preview) gives the pages that a clean build without the speed-ups
+    gives."""
+    book = FixtureBook(tmp_path / "book", extensions=("book_speed",), extra_conf=SHOW_DOMAIN)
+    book.files["references.bib"] += MORE_BIB
+    first = book.build(fresh=False)
+    assert first.returncode == 0, first.output
+    assert "cite domain: FastBibtexDomain" in first.output
+    assert (book.path / "_build" / "dirhtml" / ".doctrees" / book_speed.TEXT_CACHE).is_file()
+    book.files["chapter.md"] = book.files["chapter.md"].replace(
+        "A claim {cite}`doe2024thing`", "{cite:t}`roe2023other`"
+    )
+    edited = book.build(fresh=False)
+    assert edited.returncode == 0, edited.output
+    assert "loading pickled environment... done" in edited.output, edited.output
+    assert "cite domain: FastBibtexDomain" in edited.output
+    assert "bibliography: 3 entries as formatted before, 0 again" in edited.output, "the texts come from the cache"
+    # an edited entry is formatted again; the others still come from the cache
+    book.files["references.bib"] = book.files["references.bib"].replace("{Another page}", "{Another page, edited}")
+    edited = book.build(fresh=False)
+    assert edited.returncode == 0, edited.output
+    assert "bibliography: 2 entries as formatted before, 1 again" in edited.output
+    assert "Another page, edited" in (edited.outdir / "chapter" / "index.html").read_text(encoding="utf-8")
+    clean = FixtureBook(tmp_path / "clean", extensions=("book_speed",), extra_conf=SHOW_DOMAIN)
+    clean.files = {**book.files, "conf.py": clean.files["conf.py"] + "book_speedups = False\n"}
+    plain = clean.build()
+    assert plain.returncode == 0, plain.output
+    assert "cite domain: BibtexDomain" in plain.output
+    for page in ("chapter/index.html", "index.html", "glossary/index.html"):
+        fast = (edited.outdir / page).read_text(encoding="utf-8")
+        assert fast == (plain.outdir / page).read_text(encoding="utf-8"), page
+    assert "Roe" in (edited.outdir / "chapter" / "index.html").read_text(encoding="utf-8"), "the edit is shown"
 
 
 def test_the_whole_book_is_identical_with_and_without_speedups(book_site: Build, tmp_path: Path) -> None:
@@ -168,6 +228,28 @@ def test_the_whole_book_is_identical_with_and_without_speedups(book_site: Build,
         if (book_site.outdir / page).read_bytes() != (plain.outdir / page).read_bytes()
     ]
     assert different == [], f"pages that differ with the speed-ups on: {different}"
+
+
+def test_an_entry_fingerprint_changes_with_anything_its_text_shows() -> None:
+    """The cache of formatted texts serves an entry only while its fingerprint is the same: a change to a field, a
+    name or the type must change it; parsing the same text again must not."""
+    from pybtex.database import parse_string
+
+    source = "@online{k, title = {T}, author = {Doe, Jane and van Roe, Rick}, year = {2024}}"
+
+    def fingerprint(text: str):
+        return book_speed._fingerprint(parse_string(text, "bibtex").entries["k"])
+
+    same = fingerprint(source)
+    assert fingerprint(source) == same
+    for edited in (
+        source.replace("{T}", "{T2}"),
+        source.replace("Jane", "J."),
+        source.replace("van Roe", "Roe"),
+        source.replace("@online", "@article"),
+        source.replace("year = {2024}", "year = {2024}, note = {x}"),
+    ):
+        assert fingerprint(edited) != same, edited
 
 
 def test_background_formatting_gives_the_same_texts() -> None:
