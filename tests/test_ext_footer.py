@@ -84,3 +84,28 @@ def test_comments_switched_on_without_settings_is_an_error(fixture_book: Fixture
     result = fixture_book.build(env={"BOOK_COMMENTS": "1"})
     assert result.returncode != 0
     assert "book_giscus lacks repo, repo_id, category, category_id" in result.output
+
+
+def test_git_logs_started_ahead_give_what_one_log_at_a_time_gives(monkeypatch) -> None:
+    """The logs started before reading give each chapter the contributors a log run when its footer is reached
+    gives (the real repository, with renames followed); logs no footer asked for are reaped."""
+    from types import SimpleNamespace
+
+    repo = str(ROOT)
+    chapters = ["licences", "models", "glossary"]
+    monkeypatch.setattr(book_footer, "_contributors", {})
+    one_at_a_time = {name: book_footer.git_contributors(repo, f"{name}.md") for name in chapters}
+    whole = book_footer.git_contributors(repo, None)
+    assert all(one_at_a_time.values()) and whole
+
+    monkeypatch.setattr(book_footer, "_contributors", {})
+    app = SimpleNamespace(srcdir=ROOT)
+    env = SimpleNamespace(doc2path=lambda docname: ROOT / f"{docname}.md")
+    book_footer.start_git_logs(app, env, [*chapters, "index"])
+    assert len(book_footer._running) == len(chapters) + 2  # and the whole repository's
+    for name in chapters:
+        assert book_footer.git_contributors(repo, f"{name}.md") == one_at_a_time[name]
+    assert book_footer.git_contributors(repo, None) == whole
+    running = list(book_footer._running.values())
+    book_footer.stop_git_logs()
+    assert book_footer._running == {} and all(process.returncode is not None for process in running)

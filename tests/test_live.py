@@ -121,3 +121,58 @@ def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(browser: 
             server.kill()
             server.communicate()
     assert os.path.isdir(out)
+
+
+WARM_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import book_live
+status, modules = book_live.build_in_fork(sys.argv[2:])
+before = set(sys.modules)
+book_live.warm_up(modules)
+print(json.dumps({"status": status, "built": [m for m, _ in modules], "warmed": sorted(set(sys.modules) - before)}))
+"""
+
+
+def warm_build(book: Path, out: Path, *args: str) -> dict[str, Any]:
+    import json
+
+    script = book.parent / "warm.py"
+    script.write_text(WARM_SCRIPT, encoding="utf-8")
+    command = [sys.executable, str(script), str(ROOT / "_ext"), str(book), str(out), "-b", "dirhtml", "-q", *args]
+    result = subprocess.run(command, capture_output=True, text=True, env=offline_env(), timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_builds_run_in_a_fork_that_reports_its_status_and_warms_up_the_launcher(tmp_path: Path) -> None:
+    """A build forked from the launcher writes the site and returns sphinx-build's status (non-zero when a strict
+    build fails); the launcher then imports the installed modules that build used, never the book's own
+    extensions (each build imports those afresh, so an edit to one takes effect), and no process is left."""
+    book = FixtureBook(tmp_path / "book")
+    book.write()
+    good = warm_build(book.path, tmp_path / "out", "-W")
+    assert good["status"] == 0 and (tmp_path / "out" / "chapter" / "index.html").exists()
+    assert "book_checks" in good["built"] and "myst_parser" in good["built"]
+    assert "myst_parser" in good["warmed"] and "sphinx.application" in good["warmed"]
+    assert [name for name in good["warmed"] if name.startswith("book_") or name == "conf"] == []
+
+    chapter = book.path / "chapter.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nSee {ref}`no-such-label`.\n", encoding="utf-8")
+    bad = warm_build(book.path, tmp_path / "out-bad", "-W")
+    assert bad["status"] != 0
+
+
+def test_the_live_preview_builds_warm_only_on_the_version_it_was_written_for(monkeypatch: Any) -> None:
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import book_live
+    import sphinx_autobuild.__main__
+
+    monkeypatch.setattr(book_live, "_launcher", [])
+    monkeypatch.setattr(sphinx_autobuild.__main__, "Builder", sphinx_autobuild.__main__.Builder)
+    monkeypatch.setattr(book_live.importlib.metadata, "version", lambda name: "0.0.1")
+    assert book_live.use_warm_builds() is False
+    assert sphinx_autobuild.__main__.Builder is not book_live.WarmBuilder
+    monkeypatch.setattr(book_live.importlib.metadata, "version", lambda name: book_live.PATCHED_FOR)
+    assert book_live.use_warm_builds() is True
+    assert sphinx_autobuild.__main__.Builder is book_live.WarmBuilder
