@@ -157,7 +157,8 @@ def plain_jupyter_book(config: dict[str, Any]) -> None:
         sphinx.pop(key, None)
     # plain Jupyter Book keeps its theme's pages as they are, with Sphinx's search
     site = ("book_static", "book_assets", "book_cards", "book_lazy_layout", "book_polish", "book_exports")
-    ours = [e for e in ours if e not in (*site, "book_search")]
+    # and MathJax, so not book_math, which registers a second math renderer
+    ours = [e for e in ours if e not in (*site, "book_search", "book_math")]
     config["sphinx"]["extra_extensions"] = ["sphinxcontrib.bibtex", *ours]
     config["sphinx"]["local_extensions"] = {e: "_ext/" for e in ours}
 
