@@ -243,7 +243,12 @@ def weigh_pages(site: Path, paths: list[str]) -> dict[str, dict[str, Any]]:
             context = browser.new_context()
             page = context.new_page()
             requests: list[Any] = []
-            page.on("request", requests.append)
+
+            def record(request: Any, requests: list[Any] = requests) -> None:
+                # Playwright tags each handler with an attribute, so a bound builtin such as list.append cannot be one
+                requests.append(request)
+
+            page.on("request", record)
             page.goto(base + path, wait_until="networkidle")
             host = base.split("/")[2]
             size = count = 0
