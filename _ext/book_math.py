@@ -17,19 +17,17 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 
+def formula_fallback(latex: str, node: nodes.Element, failure: str, error: Exception) -> str:
+    """Report a formula a converter could not draw, with its file and line, and keep it as plain TeX."""
+    logger.warning("%s (%s): %s", failure, error, latex.strip(), location=node, type="book", subtype="math")
+    return f'<code class="math-tex">{html.escape(latex)}</code>'
+
+
 def to_mathml(latex: str, display: str, node: nodes.Element) -> str:
     try:
         return convert(latex.strip(), display=display)
     except Exception as error:  # latex2mathml raises many exception types for bad input
-        logger.warning(
-            "cannot convert this formula to MathML (%s): %s",
-            error,
-            latex.strip(),
-            location=node,
-            type="book",
-            subtype="math",
-        )
-        return f'<code class="math-tex">{html.escape(latex)}</code>'
+        return formula_fallback(latex, node, "cannot convert this formula to MathML", error)
 
 
 def visit_math(self: Any, node: nodes.Element) -> None:

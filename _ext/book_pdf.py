@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from book_math import formula_fallback
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
@@ -49,15 +50,7 @@ def math_svg(latex: str, display: bool, node: nodes.Element) -> str:
         maths = ziamath.Latex(latex.strip(), size=14 if display else 12.5, inline=not display)
         svg = maths.svg()
     except Exception as error:  # ziamath raises many exception types for bad input
-        logger.warning(
-            "cannot draw this formula for the PDF (%s): %s",
-            error,
-            latex.strip(),
-            location=node,
-            type="book",
-            subtype="math",
-        )
-        return f'<code class="math-tex">{html.escape(latex)}</code>'
+        return formula_fallback(latex, node, "cannot draw this formula for the PDF", error)
     # Sit the formula on the text's baseline: the SVG's viewBox starts at minus its ascent.
     box = re.search(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', svg)
     if box and not display:
