@@ -561,3 +561,42 @@ def test_eval_stats_error_bars_and_paired_comparison() -> None:
         [sys.executable, str(ROOT / "examples" / "eval_stats.py")], capture_output=True, text=True, check=True
     )
     assert "200 items: +/- 5.5 points" in result.stdout and "paired difference +4.7" in result.stdout
+
+
+# --- Licences ---------------------------------------------------------------------------------------------------
+
+
+def test_licence_inventory_reads_custom_licences_and_base_models() -> None:
+    """Cards shaped like the Hub's: a permissive tag, a custom 'other' licence, and a re-upload of a Llama model."""
+    import licence_inventory as li
+
+    cards = {
+        "Qwen/Qwen3-8B": {"license": "apache-2.0", "base_model": "Qwen/Qwen3-8B-Base"},
+        "meta-llama/Llama-3.1-8B-Instruct": {
+            "license": "llama3.1",
+            "base_model": ["meta-llama/Llama-3.1-8B"],
+        },
+        "moonshotai/Kimi-K2-Instruct": {
+            "license": "other",
+            "license_name": "modified-mit",
+            "license_link": "LICENSE",
+        },
+        "someone/Llama-3.1-8B-Instruct-GGUF": {"license": "mit", "base_model": "meta-llama/Llama-3.1-8B-Instruct"},
+        "someone/untagged": {},
+        "OpenAssistant/oasst1": {"license": "apache-2.0"},
+    }
+    repos = [(repo, "dataset" if repo.endswith("oasst1") else "model") for repo in cards]
+    entries = {e.repo: e for e in li.inventory(repos, fetch=lambda repo, kind: cards[repo])}
+
+    assert entries["OpenAssistant/oasst1"].warnings == []
+    assert entries["Qwen/Qwen3-8B"].base_model == ["Qwen/Qwen3-8B-Base"]
+    assert not any("another account" in w for w in entries["Qwen/Qwen3-8B"].warnings), "same publisher"
+    kimi = entries["moonshotai/Kimi-K2-Instruct"]
+    assert (kimi.license, kimi.license_name, kimi.license_link) == ("other", "modified-mit", "LICENSE")
+    assert any("custom licence" in w for w in kimi.warnings)
+    reupload = entries["someone/Llama-3.1-8B-Instruct-GGUF"]
+    assert any("another account" in w for w in reupload.warnings), "an MIT tag on a Llama re-upload is suspect"
+    assert any("LICENSE file" in w for w in entries["someone/untagged"].warnings)
+
+    text = li.report(entries.values())
+    assert "license_name=modified-mit" in text and "base_model=meta-llama/Llama-3.1-8B-Instruct" in text
