@@ -255,3 +255,27 @@ def test_make_test_runs_lint_and_pre_commit_uses_the_same_tools_at_the_pinned_ve
                 f"{hook['id']}: {requirement}, requirements-dev.txt pins {pins.get(name)}"
             )
     assert set(used) == tools
+
+
+def tracked_symlinks(root: Path) -> dict[str, str]:
+    out = subprocess.run(["git", "ls-files", "-s"], cwd=root, capture_output=True, text=True, check=True).stdout
+    links = [line.split("\t", 1)[1] for line in out.splitlines() if line.startswith("120000 ")]
+
+    def show(link: str) -> str:
+        cmd = ["git", "cat-file", "-p", f":{link}"]
+        return subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True).stdout
+
+    return {link: show(link) for link in links}
+
+
+def test_no_local_environment_or_outside_link_is_tracked() -> None:
+    """A worktree's `.venv -> /work/main/.venv` link once slipped into a commit; merging it replaced main's venv."""
+    links = tracked_symlinks(ROOT)
+    bad = {link: target for link, target in links.items() if target.startswith("/") or ".." in Path(target).parts}
+    assert not bad, f"tracked symlinks that point outside the repository (git rm --cached them): {bad}"
+    out = subprocess.run(
+        ["git", "ls-files", ".venv", "node_modules", "_build"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert not out.stdout.strip(), (
+        f"local environments are tracked by git (git rm --cached them): {out.stdout.split()}"
+    )
