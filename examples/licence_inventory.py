@@ -4,7 +4,8 @@ A card's ``license`` tag alone is not enough: many custom licences (Kimi's, NVID
 tagged ``other``, with the real name in ``license_name`` and the text behind ``license_link``; and a fine-tune,
 adapter or quantised copy names its parent in ``base_model``, whose licence still applies. Tags are written by
 whoever uploaded the repository, so a re-upload can carry a wrong one. This script prints all four fields and a
-warning for each case that needs a human to read a licence:
+warning for each case that needs a human to read a licence, including non-commercial and research licences and
+gated repositories, whose terms someone accepted on the project's behalf:
 
     pip install huggingface_hub
     python examples/licence_inventory.py --model Qwen/Qwen3-8B --model unsloth/Llama-3.1-8B-Instruct-GGUF \
@@ -17,6 +18,7 @@ Metadata is public even for gated repositories; reading their files, the LICENSE
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +45,12 @@ def _owner(repo: str) -> str:
     return repo.split("/", 1)[0].lower()
 
 
+def _non_commercial(tag: str) -> bool:
+    """True for tags such as cc-by-nc-4.0, qwen-research, mrl or flux-1-dev-non-commercial-license."""
+    words = re.split(r"[^a-z0-9]+", tag.lower())
+    return bool({"nc", "research", "mrl", "noncommercial"} & set(words)) or "non-commercial" in tag.lower()
+
+
 def summarise(repo: str, kind: str, card: dict[str, Any] | None) -> Entry:
     """Read the licence fields of one card's metadata and say what a person still has to check."""
     card = card or {}
@@ -62,6 +70,10 @@ def summarise(repo: str, kind: str, card: dict[str, Any] | None) -> Entry:
             entry.warnings.append("custom licence: read the text at license_link, and any use policy it names")
         else:
             entry.warnings.append("licence 'other' with no name or link: read the LICENSE file")
+    if any(_non_commercial(tag) for tag in licences + _as_list(entry.license_name)):
+        entry.warnings.append("non-commercial or research licence: commercial use needs a separate licence")
+    if card.get("gated") or any(key.startswith("extra_gated") for key in card):
+        entry.warnings.append("gated repository: record who accepted its terms, and read them")
     if entry.base_model:
         entry.warnings.append("derived model: the base model's licence applies too; check it at its publisher")
         if any(_owner(base) != _owner(repo) for base in entry.base_model):
@@ -74,7 +86,9 @@ def hub_card(repo: str, kind: str) -> dict[str, Any] | None:
     from huggingface_hub import dataset_info, model_info
 
     info = model_info(repo) if kind == "model" else dataset_info(repo)
-    return info.card_data.to_dict() if info.card_data else None
+    card = info.card_data.to_dict() if info.card_data else {}
+    card["gated"] = info.gated  # False, "auto" or "manual"; set on the repository, not in the card
+    return card
 
 
 def inventory(

@@ -584,8 +584,16 @@ def test_licence_inventory_reads_custom_licences_and_base_models() -> None:
         "someone/Llama-3.1-8B-Instruct-GGUF": {"license": "mit", "base_model": "meta-llama/Llama-3.1-8B-Instruct"},
         "someone/untagged": {},
         "OpenAssistant/oasst1": {"license": "apache-2.0"},
+        "someone/chat-nc": {"license": "cc-by-nc-4.0"},
+        "Qwen/Qwen2.5-3B-Instruct": {
+            "license": "other",
+            "license_name": "qwen-research",
+            "license_link": "LICENSE",
+        },
+        "meta-llama/Llama-3.2-1B": {"license": "llama3.2", "gated": "manual"},
+        "someone/gated-by-card": {"license": "apache-2.0", "extra_gated_prompt": "Agree to the terms"},
     }
-    repos = [(repo, "dataset" if repo.endswith("oasst1") else "model") for repo in cards]
+    repos = [(repo, "dataset" if repo.endswith(("oasst1", "chat-nc")) else "model") for repo in cards]
     entries = {e.repo: e for e in li.inventory(repos, fetch=lambda repo, kind: cards[repo])}
 
     assert entries["OpenAssistant/oasst1"].warnings == []
@@ -597,6 +605,15 @@ def test_licence_inventory_reads_custom_licences_and_base_models() -> None:
     reupload = entries["someone/Llama-3.1-8B-Instruct-GGUF"]
     assert any("another account" in w for w in reupload.warnings), "an MIT tag on a Llama re-upload is suspect"
     assert any("LICENSE file" in w for w in entries["someone/untagged"].warnings)
+    nc = "non-commercial or research licence"
+    assert any(nc in w for w in entries["someone/chat-nc"].warnings), "a cc-by-nc tag must be flagged"
+    assert any(nc in w for w in entries["Qwen/Qwen2.5-3B-Instruct"].warnings), (
+        "a research licence_name must be flagged"
+    )
+    assert not any(nc in w for e in entries.values() if e.license in ("apache-2.0", "mit") for w in e.warnings)
+    assert any("gated repository" in w for w in entries["meta-llama/Llama-3.2-1B"].warnings)
+    assert any("gated repository" in w for w in entries["someone/gated-by-card"].warnings)
+    assert not any("gated" in w for w in entries["Qwen/Qwen3-8B"].warnings)
 
     text = li.report(entries.values())
     assert "license_name=modified-mit" in text and "base_model=meta-llama/Llama-3.1-8B-Instruct" in text
