@@ -8,8 +8,9 @@ computes
     accelerators needed    = weights / (memory per accelerator x (1 - RESERVE)), rounded up to a power of two
     read per token (GB)    = active parameters x bits per weight / 8
 
-at 8 bits (FP8, the precision most of these models are served at; some, like gpt-oss, are published in 4 bits) and at 4.5 bits (NVFP4: 4-bit values with an FP8 scale per
-block of 16). ``RESERVE`` is the share of memory kept free for the KV cache, activations and the runtime, an
+at 8 bits (FP8, the precision most of these models are served at) and at 4.5 bits (NVFP4: 4-bit values with an FP8
+scale per block of 16). Four of the models (``SHIPS_4BIT``) are published with their routed experts already in 4 bits,
+so a further column counts the H200s they need as published, at the 4-bit size. ``RESERVE`` is the share of memory kept free for the KV cache, activations and the runtime, an
 assumption of this book (long contexts and many concurrent users need more). Counts are rounded up to a power of
 two because tensor- and expert-parallel groups usually are. The last column says whether one machine with 512 GB of
 unified memory (an M3 Ultra Mac Studio) holds the 4-bit weights, under the same reserve.
@@ -32,6 +33,15 @@ AS_OF = "2026-12-02"
 RESERVE = 0.15
 BITS = {"fp8": 8.0, "nvfp4": 4.5}
 FORMAT_SOURCES = ["intel2026nvfp4"]
+# Models whose published checkpoints already hold their routed experts in 4 bits (MXFP4 or FP4), with the source
+# that says so. Sized as published, these need about the 4-bit column's memory on any hardware; the rest are
+# sized at FP8.
+SHIPS_4BIT = {
+    "gpt-oss-120b": "openai2025gptossrepo",
+    "DeepSeek-V4.1-Flash": "nvidia2026dynamov41flash",
+    "DeepSeek-V4-Pro": "deepseek2026v4procard",
+    "Kimi K3": "vllm2026kimik3pr",
+}
 # The largest open-weight models of 2026 in the book's data, with gpt-oss-120b for scale.
 MODELS = [
     "gpt-oss-120b",
@@ -71,6 +81,9 @@ def rows() -> list[dict[str, object]]:
         total, active = model["params_total_b"], model["params_active_b"]
         fp8, fp4 = weights_gb(total, "fp8"), weights_gb(total, "nvfp4")
         sources = [*model["sources"]]
+        if name in SHIPS_4BIT and SHIPS_4BIT[name] not in sources:
+            sources.append(SHIPS_4BIT[name])
+        shipped = fp4 if name in SHIPS_4BIT else fp8
         for machine in (H200, B300, MAC):
             sources += [key for key in hardware[machine]["sources"] if key not in sources]
         table.append(
@@ -81,6 +94,8 @@ def rows() -> list[dict[str, object]]:
                 "fp8_gb": round(fp8),
                 "nvfp4_gb": round(fp4),
                 "h200_fp8": accelerators(fp8, hardware[H200]["memory_gb"]),
+                "ships_4bit": name in SHIPS_4BIT,
+                "h200_shipped": accelerators(shipped, hardware[H200]["memory_gb"]),
                 "b300_nvfp4": accelerators(fp4, hardware[B300]["memory_gb"]),
                 "fits_512gb_nvfp4": fp4 <= hardware[MAC]["memory_gb"] * (1 - RESERVE),
                 "read_per_token_gb": round(weights_gb(active, "nvfp4"), 1),
@@ -93,7 +108,8 @@ def rows() -> list[dict[str, object]]:
 def to_yaml(table: list[dict[str, object]]) -> str:
     summary = [
         f"Weights at FP8 and NVFP4 (4.5 bits), accelerators needed with {RESERVE:.0%} of memory kept free (a power of",
-        "two), and the 4-bit weights each generated token reads.",
+        "two), H200s for the weights as published (4-bit where the checkpoint ships 4-bit experts), and the 4-bit",
+        "weights each generated token reads.",
     ]
     keys = (
         "total_b",
@@ -101,6 +117,8 @@ def to_yaml(table: list[dict[str, object]]) -> str:
         "fp8_gb",
         "nvfp4_gb",
         "h200_fp8",
+        "ships_4bit",
+        "h200_shipped",
         "b300_nvfp4",
         "fits_512gb_nvfp4",
         "read_per_token_gb",
@@ -110,13 +128,13 @@ def to_yaml(table: list[dict[str, object]]) -> str:
 
 def show(table: list[dict[str, object]]) -> None:
     print(
-        f"{'model':<28}{'total':>7}{'active':>7}{'FP8 GB':>8}{'4-bit GB':>9}{'H200':>6}{'B300':>6}{'512GB':>7}"
+        f"{'model':<28}{'total':>7}{'active':>7}{'FP8 GB':>8}{'4-bit GB':>9}{'H200':>6}{'as pub':>7}{'B300':>6}{'512GB':>7}"
         f"{'GB/token':>9}"
     )
     for row in table:
         print(
             f"{row['name']:<28}{row['total_b']:>7}{row['active_b']:>7}{row['fp8_gb']:>8}{row['nvfp4_gb']:>9}"
-            f"{row['h200_fp8']:>6}{row['b300_nvfp4']:>6}{'yes' if row['fits_512gb_nvfp4'] else 'no':>7}"
+            f"{row['h200_fp8']:>6}{row['h200_shipped']:>7}{row['b300_nvfp4']:>6}{'yes' if row['fits_512gb_nvfp4'] else 'no':>7}"
             f"{row['read_per_token_gb']:>9}"
         )
 
