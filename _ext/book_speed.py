@@ -113,22 +113,48 @@ def _register_plugin(*args: Any, **kwargs: Any) -> Any:
     return _original_register_plugin(*args, **kwargs)
 
 
+# The names a filter expression can read that say where an entry is cited, not what the entry holds.
+_CITATION_NAMES = frozenset({"docname", "docnames", "cited"})
+
+
+def _reads_only_citations(filter_: Any) -> bool:
+    """Whether a parsed ``:filter:`` names nothing but where entries are cited (``docname in docnames``, the
+    book's filter, or ``cited``): its outcome for an entry then depends only on the documents citing it."""
+    import ast
+
+    return all(node.id in _CITATION_NAMES for node in ast.walk(filter_) if isinstance(node, ast.Name))
+
+
 def get_filtered_entries(self: Any, bibliography_key: Any) -> Iterable[tuple[str, Any]]:
-    """sphinxcontrib-bibtex 2.7's method, with the citing documents of each key computed once."""
+    """sphinxcontrib-bibtex 2.7's method, with the citing documents of each key computed once, and a filter that
+    reads only where entries are cited evaluated once per set of citing documents (not once per entry: every
+    entry that no document cites shares one outcome)."""
     bibliography = self.bibliographies[bibliography_key]
     cited_docnames_by_key: dict[str, set[str]] = defaultdict(set)
     for citation_ref in self.citation_refs:
         for target in citation_ref.targets:
             cited_docnames_by_key[target.key].add(citation_ref.docname)
+    outcomes: dict[frozenset[str], Any] | None = {} if _reads_only_citations(bibliography.filter_) else None
+    citing = {key: frozenset(docnames) for key, docnames in cited_docnames_by_key.items()}
+    nowhere: frozenset[str] = frozenset()
     for entry in self.get_entries(bibliography.bibfiles):
         key = bibliography.keyprefix + entry.key
+        if outcomes is not None:
+            outcome = outcomes.get(citing.get(key, nowhere), outcomes)  # the dict itself: not evaluated yet
+            if outcome is not outcomes:
+                if outcome or entry.key in bibliography.keys:
+                    yield key, entry
+                continue
+        cited_docnames = cited_docnames_by_key.get(key, set())
         visitor = bibtex_domain._FilterVisitor(
             entry=entry,
             docname=bibliography_key.docname,
-            cited_docnames=cited_docnames_by_key.get(key, set()),
+            cited_docnames=cited_docnames,
         )
         try:
             success = visitor.visit(bibliography.filter_)
+            if outcomes is not None:
+                outcomes[citing.get(key, nowhere)] = success
         except ValueError as err:
             logger.warning(
                 "syntax error in :filter: expression; %s" % err,
