@@ -24,6 +24,9 @@ collector:
 * pybtex decodes every field with latexcodec's tokenizer (``Text.from_latex``), about half of formatting
   time, although most fields hold no LaTeX at all. Text with no LaTeX command or special character, no
   ligature (``--``, ``''``) and no irregular whitespace decodes to itself, so it skips the tokenizer.
+* ``BibtexDomain.get_filtered_entries`` evaluates the ``:filter:`` for every entry of the bibliography file in
+  every bibliography; a filter that names only where entries are cited (the book's ``docname in docnames``) is
+  evaluated once per set of citing documents instead.
 * ``BibliographyTransform.run`` finds each entry's back-references by scanning every citation of the book
   (entries x citations); the replacement indexes a document's citations once.
 * Sphinx's ``:numref:`` resolution unpickles the whole target document for every reference (about 0.2 s for
@@ -48,6 +51,15 @@ collector:
   At interpreter exit the final collections scanned and freed the whole environment once more (about 1.5 s
   after the build had finished, also in each rebuild of the live preview); an ``atexit`` handler freezes
   what is left instead, and the operating system reclaims it with the process.
+
+Three caches serve the live preview's rebuilds, where every chapter is resolved again after an edit to one. Each
+sits beside Sphinx's environment, is keyed by the content it was made from and the code that made it, and is
+tested by an edit that must show through it:
+
+* the formatted text of each entry (``TEXT_CACHE``, above);
+* each bibliography's sort order and labels (``LABEL_CACHE``), by the fingerprints of its entries;
+* what figure numbering found in each document (``FIGURE_CACHE``), by when the document was read, so that only
+  documents read again are unpickled and walked.
 
 The three ``BibtexDomain`` methods are overridden in a subclass, ``FastBibtexDomain``, that Sphinx registers in
 place of the library's domain (``app.add_domain(..., override=True)``); the others are assigned onto the code
