@@ -292,6 +292,26 @@ def test_bad_data_stops_the_build_with_file_row_line_and_field(book: FixtureBook
         assert re.search(pattern, warnings), f"{case}: no {pattern!r} in\n{result.output}"
 
 
+def test_kept_data_sets_follow_an_edited_data_file(tmp_path: Path) -> None:
+    """With the speed-ups on, the data sets and their problems are kept between builds, keyed by what was read:
+    an edited row shows in the next incremental build, and a row made invalid still stops it."""
+    import book_data
+
+    book = data_book(tmp_path / "book")
+    book.files["conf.py"] = book.files["conf.py"].replace("'book_data'", "'book_speed', 'book_data'")
+    first = book.build(fresh=False)
+    assert first.returncode == 0, first.output
+    assert (book.path / "_build" / "dirhtml" / ".doctrees" / book_data.DATA_CACHE).is_file()
+    assert "Alpha 7B" in chapter_html(first)
+    book.files["_data/models.yaml"] = MODELS.replace("name: Alpha 7B", "name: Alpha 8B")
+    edited = book.build(fresh=False)
+    assert edited.returncode == 0, edited.output
+    assert "Alpha 8B" in chapter_html(edited) and "Alpha 7B" not in chapter_html(edited)
+    book.files["_data/models.yaml"] = _edit(MODELS, "params_total_b: 7\n", "params_total_b: seven\n")
+    broken = book.build(fresh=False)
+    assert broken.returncode != 0 and "'seven' is not of type" in broken.output, broken.output
+
+
 @pytest.mark.parametrize(
     "option, message",
     [

@@ -214,6 +214,78 @@ def test_the_citation_domain_is_the_subclass_and_survives_an_incremental_build(t
     assert "Roe" in (edited.outdir / "chapter" / "index.html").read_text(encoding="utf-8"), "the edit is shown"
 
 
+def test_kept_labels_follow_an_edited_entry(tmp_path: Path) -> None:
+    """The sort orders and labels kept between builds serve a bibliography only while its entries are the same:
+    an incremental build after an author's name is edited labels the entry afresh, and cites it by the new label
+    (a cache keyed on anything less would show the old one)."""
+    book = FixtureBook(tmp_path / "book", extensions=("book_speed",), extra_conf=SHOW_DOMAIN)
+    book.files["references.bib"] += MORE_BIB
+    book.files["chapter.md"] = book.files["chapter.md"].replace(
+        "A claim {cite}`doe2024thing`", "Claims {cite:t}`doe2024thing,roe2023other`"
+    )
+    first = book.build(fresh=False)
+    assert first.returncode == 0, first.output
+    assert (book.path / "_build" / "dirhtml" / ".doctrees" / book_speed.LABEL_CACHE).is_file()
+    assert "Roe23" in (first.outdir / "chapter" / "index.html").read_text(encoding="utf-8")
+    book.files["index.md"] += "\nAn edit elsewhere.\n"  # a rebuild with the labels served from the cache
+    again = book.build(fresh=False)
+    assert again.returncode == 0, again.output
+    assert "Roe23" in (again.outdir / "chapter" / "index.html").read_text(encoding="utf-8")
+    book.files["references.bib"] = book.files["references.bib"].replace("Roe, Rick", "Zed, Rick")
+    edited = book.build(fresh=False)
+    assert edited.returncode == 0, edited.output
+    html = (edited.outdir / "chapter" / "index.html").read_text(encoding="utf-8")
+    assert "Zed23" in html and "Roe23" not in html
+
+
+CAPTIONED_TABLE = """
+```{list-table} An earlier table
+:name: tbl-earlier
+
+* - cell
+```
+"""
+
+
+def test_kept_figure_numbers_follow_an_edited_chapter(tmp_path: Path) -> None:
+    """Figure numbering replays what it found in documents that were not read again: a table added to the first
+    chapter renumbers the second chapter's table in an incremental build, as in a clean build with the
+    speed-ups off."""
+    pages = build(tmp_path / "fast", True)
+    assert "Table 1" in pages["second"]
+    book = FixtureBook(
+        tmp_path / "book",
+        extensions=("book_speed",),
+        extra_conf="suppress_warnings = ['bibtex.duplicate_citation', 'bibtex.duplicate_label']",
+    )
+    book.files["references.bib"] += MORE_BIB
+    book.files["chapter.md"] = GOOD_CHAPTER.replace(
+        "A claim {cite}`doe2024thing`", "Claims {cite}`doe2024thing,roe2023other`"
+    )
+    book.files["second.md"] = GOOD_CHAPTER.replace(
+        "A claim {cite}`doe2024thing`", "More {cite:t}`poe2025third`, as {numref}`tbl-one` shows"
+    ).replace("## Background", TABLE + "\n## Background")
+    book.files["_toc.yml"] += "  - file: second\n"
+    first = book.build(fresh=False)
+    assert first.returncode == 0, first.output
+    assert (book.path / "_build" / "dirhtml" / ".doctrees" / book_speed.FIGURE_CACHE).is_file()
+    assert "Table 1" in (first.outdir / "second" / "index.html").read_text(encoding="utf-8")
+    book.files["chapter.md"] = book.files["chapter.md"].replace(
+        "## Background", CAPTIONED_TABLE + "\n## Background"
+    )
+    edited = book.build(fresh=False)
+    assert edited.returncode == 0, edited.output
+    assert "Table 2" in (edited.outdir / "second" / "index.html").read_text(encoding="utf-8")
+    clean = FixtureBook(tmp_path / "clean", extensions=("book_speed",))
+    clean.files = {**book.files, "conf.py": book.files["conf.py"] + "book_speedups = False\n"}
+    plain = clean.build()
+    assert plain.returncode == 0, plain.output
+    for page in ("chapter/index.html", "second/index.html"):
+        assert (edited.outdir / page).read_text(encoding="utf-8") == (plain.outdir / page).read_text(
+            encoding="utf-8"
+        ), page
+
+
 def test_the_whole_book_is_identical_with_and_without_speedups(book_site: Build, tmp_path: Path) -> None:
     """The real book, built again with every speed-up switched off (BOOK_SPEEDUPS=0), gives the same HTML on every
     page: the patches make the build faster, never different. No difference is accepted."""
