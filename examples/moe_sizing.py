@@ -10,7 +10,10 @@ computes
 
 at 8 bits (FP8, the precision most of these models are served at) and at 4.5 bits (NVFP4: 4-bit values with an FP8
 scale per block of 16). Four of the models (``SHIPS_4BIT``) are published with their routed experts already in 4 bits,
-so a further column counts the H200s they need as published, at the 4-bit size. ``RESERVE`` is the share of memory kept free for the KV cache, activations and the runtime, an
+so a further column counts the H200s they need as published, at the 4-bit size. One of them, DeepSeek-V4.1-Flash, also
+ships memory tables that are looked up rather than computed (``LOOKUP_GB``: its Engram, about 189 GiB); every accelerator
+count and the 512 GB check add them, because they sit in accelerator memory unless the engine is told
+to keep them in host RAM. ``RESERVE`` is the share of memory kept free for the KV cache, activations and the runtime, an
 assumption of this book (long contexts and many concurrent users need more). Counts are rounded up to a power of
 two because tensor- and expert-parallel groups usually are. The last column says whether one machine with 512 GB of
 unified memory (an M3 Ultra Mac Studio) holds the 4-bit weights, under the same reserve.
@@ -42,6 +45,10 @@ SHIPS_4BIT = {
     "DeepSeek-V4-Pro": "deepseek2026v4procard",
     "Kimi K3": "vllm2026kimik3pr",
 }
+# Lookup tables that ship with a checkpoint on top of its parameter count, in GB, with the source that sizes them.
+# SGLang keeps DeepSeek-V4.1-Flash's two Engram tables (about 189 GiB) in GPU memory by default.
+GIB = 1024**3 / 1e9
+LOOKUP_GB = {"DeepSeek-V4.1-Flash": (189 * GIB, "sglang2026engram")}
 # The largest open-weight models of 2026 in the book's data, with gpt-oss-120b for scale.
 MODELS = [
     "gpt-oss-120b",
@@ -83,7 +90,12 @@ def rows() -> list[dict[str, object]]:
         sources = [*model["sources"]]
         if name in SHIPS_4BIT and SHIPS_4BIT[name] not in sources:
             sources.append(SHIPS_4BIT[name])
-        shipped = fp4 if name in SHIPS_4BIT else fp8
+        lookup = 0.0
+        if name in LOOKUP_GB:
+            lookup, key = LOOKUP_GB[name]
+            if key not in sources:
+                sources.append(key)
+        shipped = (fp4 if name in SHIPS_4BIT else fp8) + lookup
         for machine in (H200, B300, MAC):
             sources += [key for key in hardware[machine]["sources"] if key not in sources]
         table.append(
@@ -93,11 +105,11 @@ def rows() -> list[dict[str, object]]:
                 "active_b": active,
                 "fp8_gb": round(fp8),
                 "nvfp4_gb": round(fp4),
-                "h200_fp8": accelerators(fp8, hardware[H200]["memory_gb"]),
+                "h200_fp8": accelerators(fp8 + lookup, hardware[H200]["memory_gb"]),
                 "ships_4bit": name in SHIPS_4BIT,
                 "h200_shipped": accelerators(shipped, hardware[H200]["memory_gb"]),
-                "b300_nvfp4": accelerators(fp4, hardware[B300]["memory_gb"]),
-                "fits_512gb_nvfp4": fp4 <= hardware[MAC]["memory_gb"] * (1 - RESERVE),
+                "b300_nvfp4": accelerators(fp4 + lookup, hardware[B300]["memory_gb"]),
+                "fits_512gb_nvfp4": fp4 + lookup <= hardware[MAC]["memory_gb"] * (1 - RESERVE),
                 "read_per_token_gb": round(weights_gb(active, "nvfp4"), 1),
                 "sources": sources + [key for key in FORMAT_SOURCES if key not in sources],
             }
@@ -109,7 +121,8 @@ def to_yaml(table: list[dict[str, object]]) -> str:
     summary = [
         f"Weights at FP8 and NVFP4 (4.5 bits), accelerators needed with {RESERVE:.0%} of memory kept free (a power of",
         "two), H200s for the weights as published (4-bit where the checkpoint ships 4-bit experts), and the 4-bit",
-        "weights each generated token reads.",
+        "weights each generated token reads. The accelerator counts and the 512 GB column add lookup tables shipped",
+        "with the checkpoint (DeepSeek-V4.1-Flash's Engram, about 203 GB), which sit in accelerator memory by default.",
     ]
     keys = (
         "total_b",
