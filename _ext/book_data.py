@@ -243,26 +243,19 @@ def inputs_digest(srcdir: Path, bibfiles: list[str], today: dt.date) -> str:
 
 def load_all_cached(app: Sphinx, srcdir: Path, today: dt.date) -> tuple[dict[str, Dataset], list[Problem]]:
     """``load_all``, or what it gave for the same inputs in an earlier build (with the speed-ups on)."""
-    import os
-    import pickle
+    from book_speed import read_cache, write_cache
 
     bibfiles = app.config.bibtex_bibfiles
     if not getattr(app.config, "book_speedups", False):
         return load_all(srcdir, bibfiles, today)
     path = Path(app.doctreedir) / DATA_CACHE
     key = inputs_digest(srcdir, bibfiles, today)
-    try:
-        cached_key, result = pickle.loads(path.read_bytes())
-        if cached_key == key:
-            return result  # type: ignore[no-any-return]
-    except Exception:  # no cache yet, or an unreadable one: loaded again, and written again
-        pass
-    result = load_all(srcdir, bibfiles, today)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    temporary.write_bytes(pickle.dumps((key, result), protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(temporary, path)
-    return result
+    result = read_cache(path, key)
+    if result is None:
+        result = load_all(srcdir, bibfiles, today)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_cache(path, key, result)
+    return result  # type: ignore[no-any-return]
 
 
 def on_builder_inited(app: Sphinx) -> None:

@@ -254,6 +254,30 @@ class _BackgroundFormatting:
 _background: list[_BackgroundFormatting] = []  # the one running, if any
 
 
+# The caches below sit beside Sphinx's environment as pickles of (version, payload): the version names the code and
+# inputs that made the payload, so a file written by other code, or an unreadable one, is ignored and written again.
+def read_cache(path: str | os.PathLike[str], version: Any) -> Any:
+    """The payload an earlier build wrote to ``path`` under the same ``version``; None if there is none."""
+    import pickle
+
+    try:
+        with open(path, "rb") as file:
+            cached_version, payload = pickle.load(file)
+    except Exception:  # no file yet, an older format or a broken one
+        return None
+    return payload if cached_version == version else None
+
+
+def write_cache(path: str | os.PathLike[str], version: Any, payload: Any) -> None:
+    """Write ``payload`` under ``version``, atomically (a concurrent build reads the old file or the new one)."""
+    import pickle
+
+    temporary = f"{path}.{os.getpid()}"
+    with open(temporary, "wb") as file:
+        pickle.dump((version, payload), file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
 # Formatted texts kept between builds, beside Sphinx's environment: an incremental build (the live preview after
 # an edit) formats again only the entries that changed, not the whole bibliography (about 3 s).
 TEXT_CACHE = "book_speed_texts.pickle"
@@ -300,20 +324,13 @@ _cache_state: dict[str, Any] = {}  # the cache file, its code version, and how m
 def load_text_cache(app: Sphinx, entries: dict[str, Entry], styles: list[str]) -> None:
     """Put the cached texts of entries that are unchanged since they were formatted into ``_texts``. A build
     with a fresh environment (every clean build) reads no cache, and formats every entry as before."""
-    import pickle
 
     path = os.path.join(app.doctreedir, TEXT_CACHE)
     version = _code_version(styles)
     _cache_state.clear()
     _cache_state.update(path=path, version=version, hits=0)
-    if not app.env.all_docs or not os.path.exists(path):
-        return
-    try:
-        with open(path, "rb") as file:
-            cached_version, texts = pickle.load(file)
-    except Exception:  # unreadable (an older format, a broken file): formatted again, and written again
-        return
-    if cached_version != version:
+    texts = read_cache(path, version) if app.env.all_docs else None
+    if texts is None:
         return
     for (style_name, key), (fingerprint, text) in texts.items():
         entry = entries.get(key)
@@ -324,7 +341,6 @@ def load_text_cache(app: Sphinx, entries: dict[str, Entry], styles: list[str]) -
 
 def save_text_cache(app: Sphinx, exception: Exception | None) -> None:
     """Write the texts of the current entries, if any of them was formatted in this build."""
-    import pickle
 
     path = _cache_state.get("path")
     if exception is not None or path is None or not isinstance(app.env.get_domain("cite"), FastBibtexDomain):
@@ -337,10 +353,7 @@ def save_text_cache(app: Sphinx, exception: Exception | None) -> None:
     }
     if len(current) == _cache_state["hits"]:
         return  # nothing new: the file already holds every text
-    temporary = f"{path}.{os.getpid()}"
-    with open(temporary, "wb") as file:
-        pickle.dump((_cache_state["version"], current), file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
+    write_cache(path, _cache_state["version"], current)
 
 
 def format_in_background(app: Sphinx) -> None:
@@ -406,36 +419,24 @@ _order_state: dict[str, Any] = {}  # the cache file, its code version, the keys 
 def load_label_cache(app: Sphinx, version: tuple[Any, ...]) -> None:
     """Read the sort orders and labels of an earlier build, if they were made by the same code (a clean build,
     with a fresh environment, reads none)."""
-    import pickle
 
     path = os.path.join(app.doctreedir, LABEL_CACHE)
     _orders.clear()
     _order_state.clear()
     _order_state.update(path=path, version=version, read=set(), used=set())
-    if not app.env.all_docs or not os.path.exists(path):
-        return
-    try:
-        with open(path, "rb") as file:
-            cached_version, orders = pickle.load(file)
-    except Exception:  # unreadable: sorted and labelled again, and written again
-        return
-    if cached_version == version:
+    orders = read_cache(path, version) if app.env.all_docs else None
+    if orders is not None:
         _orders.update(orders)
         _order_state["read"] = set(orders)
 
 
 def save_label_cache(app: Sphinx, exception: Exception | None) -> None:
     """Write the sort orders and labels this build used, unless the file already holds exactly those."""
-    import pickle
 
     if exception is not None or not _order_state or _order_state["used"] == _order_state["read"]:
         return
-    path = _order_state["path"]
-    temporary = f"{path}.{os.getpid()}"
-    with open(temporary, "wb") as file:
-        orders = {key: _orders[key] for key in _order_state["used"]}
-        pickle.dump((_order_state["version"], orders), file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
+    orders = {key: _orders[key] for key in _order_state["used"]}
+    write_cache(_order_state["path"], _order_state["version"], orders)
 
 
 def _sorted_and_labelled(style: BaseStyle, style_name: str, entries: list[Entry]) -> tuple[list[Entry], list[str]]:
@@ -894,21 +895,12 @@ def assign_figure_numbers(self: Any, env: Any) -> list[str]:
     document, which depends only on the doctree, the section number it starts with and the document's section
     numbers. The record of an unchanged document, kept from the last build, is replayed instead (the counters
     run through every document as before), and a walk reads shared copies of the doctrees."""
-    import pickle
 
     if not env.config.numfig:
         return _original_assign_figure_numbers(self, env)
     path = os.path.join(env.doctreedir, FIGURE_CACHE)
     code = _numbering_code(env)
-    kept: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-    if env.all_docs and os.path.exists(path):
-        try:
-            with open(path, "rb") as file:
-                cached_code, kept = pickle.load(file)
-        except Exception:  # unreadable: every document is walked, and the file written again
-            cached_code = None
-        if cached_code != code:
-            kept = {}
+    kept: dict[tuple[Any, ...], list[tuple[Any, ...]]] = (read_cache(path, code) if env.all_docs else None) or {}
     used: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
 
     generated_docnames = frozenset(env.domains["std"]._virtual_doc_names)
@@ -983,10 +975,7 @@ def assign_figure_numbers(self: Any, env: Any) -> list[str]:
         if fignums != old_fignumbers.get(docname):
             rewrite_needed.append(docname)
     if used != kept:
-        temporary = f"{path}.{os.getpid()}"
-        with open(temporary, "wb") as file:
-            pickle.dump((code, used), file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
+        write_cache(path, code, used)
     return rewrite_needed
 
 

@@ -9,7 +9,7 @@ computes
     read per token (GB)    = active parameters x bits per weight / 8
 
 at 8 bits (FP8, the precision most of these models are served at) and at 4.5 bits (NVFP4: 4-bit values with an FP8
-scale per block of 16). Four of the models (``SHIPS_4BIT``) are published with their routed experts already in 4 bits,
+scale per block of 16). The models in ``SHIPS_4BIT`` are published with their routed experts already in 4 bits,
 so a further column counts the H200s they need as published, at the 4-bit size. One of them, DeepSeek-V4.1-Flash, also
 ships memory tables that are looked up rather than computed (``LOOKUP_GB``: its Engram, about 189 GiB); every accelerator
 count and the 512 GB check add them, because they sit in accelerator memory unless the engine is told
@@ -122,7 +122,9 @@ def to_yaml(table: list[dict[str, object]]) -> str:
         f"Weights at FP8 and NVFP4 (4.5 bits), accelerators needed with {RESERVE:.0%} of memory kept free (a power of",
         "two), H200s for the weights as published (4-bit where the checkpoint ships 4-bit experts), and the 4-bit",
         "weights each generated token reads. The accelerator counts and the 512 GB column add lookup tables shipped",
-        "with the checkpoint (DeepSeek-V4.1-Flash's Engram, about 203 GB), which sit in accelerator memory by default.",
+        "with the checkpoint ("
+        + "; ".join(f"{name}'s, about {gb:.0f} GB" for name, (gb, _) in LOOKUP_GB.items())
+        + "), which sit in accelerator memory by default.",
     ]
     keys = (
         "total_b",
