@@ -44,7 +44,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tests"))
-from sitetools import CHROMIUM, CHROMIUM_ARGS, serve, site_prefix  # noqa: E402
+from sitetools import CHROMIUM, CHROMIUM_ARGS, live_command, serve, site_prefix  # noqa: E402
 
 LIGHTHOUSE = "lighthouse@12.2.3"  # the last release that runs on Node.js 20
 
@@ -174,22 +174,7 @@ def live_rebuild_times(book: Path, runs: int) -> list[float]:
     port = free_port()
     out = book / "_build" / "live"
     server = subprocess.Popen(
-        [  # what `make live` runs
-            str(BIN / "python"),
-            str(book / "_ext" / "book_live.py"),
-            str(book),
-            str(out),
-            "-b",
-            "dirhtml",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ignore",
-            str(book / "_build"),
-            "--ignore",
-            str(book / "conf.py"),
-        ],
+        live_command(book, out, port, [str(book / "_build"), str(book / "conf.py")]),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=book,

@@ -10,6 +10,7 @@ import gzip
 import http.server
 import io
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,3 +88,13 @@ def serve(directory: Path, host: str = "127.0.0.1", prefix: str = "/") -> Iterat
     finally:
         server.shutdown()
         server.server_close()
+
+
+def live_command(book: Path, out: Path, port: int, ignore: list[str]) -> list[str]:
+    """The command ``make live`` runs (the preview server of _ext/book_live.py) for ``book``, writing to ``out``,
+    serving 127.0.0.1:``port`` and ignoring the ``ignore`` patterns; the tests and the benchmark both start it."""
+    command = [sys.executable, str(Path(__file__).resolve().parent.parent / "_ext" / "book_live.py"), str(book)]
+    command += [str(out), "-b", "dirhtml", "--host", "127.0.0.1", "--port", str(port)]
+    for pattern in ignore:
+        command += ["--ignore", pattern]
+    return command

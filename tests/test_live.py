@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from conftest import BIN, ROOT, FixtureBook, offline_env
+from conftest import ROOT, FixtureBook, offline_env
+from sitetools import live_command
 
 pytestmark = pytest.mark.browser
 
@@ -59,20 +60,7 @@ def wait_for(url: str, seconds: float = 90) -> None:
 
 
 def launch(book: Path, out: Path, port: int) -> list[str]:
-    return [
-        str(BIN / "python"),
-        str(ROOT / "_ext" / "book_live.py"),
-        str(book),
-        str(out),
-        "-b",
-        "dirhtml",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--ignore",
-        f"{out}/*",
-    ]
+    return live_command(book, out, port, [f"{out}/*"])
 
 
 def test_live_preview_reloads_through_a_forwarded_port_and_starts_once(browser: Any, tmp_path: Path) -> None:
