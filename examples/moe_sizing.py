@@ -59,7 +59,9 @@ MODELS = [
     "Mistral Large 3",
     "GLM-5.2",
     "MiMo-V2.5-Pro",
+    "Mistral Large 4",
     "DeepSeek-V4-Pro",
+    "Qwen3.8-2.4T-A95B",
     "Kimi K3",
 ]
 H200, B300, MAC = "NVIDIA H200 SXM", "NVIDIA B300 (Blackwell Ultra)", "Apple M3 Ultra"
