@@ -44,6 +44,7 @@ SHIPS_4BIT = {
     "DeepSeek-V4.1-Flash": "nvidia2026dynamov41flash",
     "DeepSeek-V4-Pro": "deepseek2026v4procard",
     "Kimi K3": "vllm2026kimik3pr",
+    "Muse Spark Open 816B-A42B": "nvidia2026trtllmmusesparkopen",
 }
 # Lookup tables that ship with a checkpoint on top of its parameter count, in GB, with the source that sizes them.
 # SGLang keeps DeepSeek-V4.1-Flash's two Engram tables (about 189 GiB) in GPU memory by default.
@@ -58,6 +59,7 @@ MODELS = [
     "DeepSeek-V4.1-Flash",
     "Mistral Large 3",
     "GLM-5.2",
+    "Muse Spark Open 816B-A42B",
     "MiMo-V2.5-Pro",
     "Mistral Large 4",
     "DeepSeek-V4-Pro",
