@@ -171,3 +171,42 @@ def test_glossary_entries_stay_short() -> None:
             long.append(f"{terms.splitlines()[0]} ({words} words)")
     assert len(re.findall(r"\n\n[^ \n:]", block)) > 150, "the pattern finds the entries"
     assert long == [], f"shorten these glossary entries: {long}"
+
+
+MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+
+
+def list_table_rows(chapter: str, name: str) -> list[list[str]]:
+    """The rows (header first) of the MyST list-table labelled ``name`` in ``chapter``, each as its cell texts."""
+    text = (ROOT / chapter).read_text(encoding="utf-8")
+    block = re.search(
+        r"```\{list-table\}[^\n]*\n(?:[^\n]*\n)*?:name: " + re.escape(name) + r"\n(.*?)```", text, re.S
+    )
+    assert block, f"{chapter}: no list-table named {name}"
+    rows: list[list[str]] = []
+    for line in block.group(1).splitlines():
+        if line.startswith("* - "):
+            rows.append([line[4:]])
+        elif line.startswith("  - ") and rows:
+            rows[-1].append(line[4:])
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("chapter", "name", "column"),
+    [("unaligned-models.md", "tbl-unaligned-incidents", 1)],
+)
+def test_tables_said_to_be_in_date_order_are(chapter: str, name: str, column: int) -> None:
+    """A table whose text says it is in date order lists its rows by the month each starts in (rows dated by year
+    alone fit anywhere in that year)."""
+    previous, previous_row = (0, 0), ""
+    for row in list_table_rows(chapter, name)[1:]:
+        date = row[column]
+        found = re.match(r"(?:([A-Z][a-z]{2})[a-z]*(?:[–-][A-Z][a-z]+)?\s+)?(\d{4})", date)
+        assert found, f"{chapter}, {name}: row '{row[0]}' has no date in '{date}'"
+        year, month = int(found.group(2)), MONTHS.get(found.group(1) or "", 0)
+        if month == 0:
+            assert year >= previous[0], f"{chapter}, {name}: '{row[0]}' ({date}) comes after '{previous_row}'"
+            continue
+        assert (year, month) >= previous, f"{chapter}, {name}: '{row[0]}' ({date}) comes after '{previous_row}'"
+        previous, previous_row = (year, month), f"{row[0]} ({date})"
