@@ -351,6 +351,9 @@ class _DataDirective(SphinxDirective):
 # --- Tables -----------------------------------------------------------------------------------------------
 
 
+STACK_FROM_COLUMNS = 5  # data tables this wide (sources column included) become one card per row on a phone
+
+
 class data_table(nodes.table):
     """A table rendered from a data set: its title, then its header and rows as raw HTML with the citation
     nodes in between. Registered as an enumerable ``table``, so it is numbered and ``{numref}`` finds it."""
@@ -459,7 +462,10 @@ class DataTable(_DataDirective):
             keys = list(dict.fromkeys(key for row in rows for key in row.get("sources") or []))
             caption = f"{caption} Sources: {{cite}}`{','.join(keys)}`."
         title_nodes, title_messages = self.state.inline_text(caption, self.lineno)
-        table = data_table("", nodes.title(caption, "", *title_nodes), classes=["data-table"])
+        # Tables of five columns or more become one card per row on a phone (book.css): each cell then shows its
+        # column's name from data-label, so a value read out alone still says what it is.
+        classes = ["data-table", *(["data-table-stack"] if len(columns) >= STACK_FROM_COLUMNS else [])]
+        table = data_table("", nodes.title(caption, "", *title_nodes), classes=classes)
         # The rows are HTML, with only the citations as nodes between them: a docutils table of a few hundred
         # rows is ten thousand nodes, which every later transform, pickle and writer walks (seconds a build).
         html: list[str] = [
@@ -470,6 +476,7 @@ class DataTable(_DataDirective):
             ),
             "</tr></thead>\n<tbody>\n",
         ]
+        labels = {c: html_escape(dataset.title(c), quote=True) for c in columns}
 
         def flush() -> None:
             if html:
@@ -488,7 +495,7 @@ class DataTable(_DataDirective):
             html.append(f'<tr class="row-{"odd" if number % 2 else "even"}">')
             for column in columns:
                 value = row.get(column)
-                html.append("<td>")
+                html.append(f'<td data-label="{labels[column]}">')
                 if column == "sources":
                     flush()
                     table.extend(citation(list(value)))

@@ -60,6 +60,13 @@ HTML_FIXES = [
     # furo's two <aside> landmarks need names to be told apart (axe: landmark-unique)
     ('<aside class="sidebar-drawer">', '<aside class="sidebar-drawer" aria-label="Chapters">'),
     ('<aside class="toc-drawer', '<aside aria-label="On this page" class="toc-drawer'),
+    # furo's back-to-top link sits outside every landmark (axe: region, once the reader has scrolled and it shows);
+    # a named <nav> around it is a landmark, and takes no space, since the link is position: fixed
+    (
+        '<a href="#" class="back-to-top muted-link">',
+        '<nav aria-label="Back to top"><a href="#" class="back-to-top muted-link">',
+    ),
+    ("<span>Back to top</span>\n        </a>", "<span>Back to top</span>\n        </a></nav>"),
     # docutils marks bibliography entries with the deprecated doc-biblioentry role inside role="list"
     # (axe: aria-required-children, aria-deprecated-role); list items are what the list needs
     ('role="doc-biblioentry"', 'role="listitem"'),
@@ -79,6 +86,9 @@ PRE_RE = re.compile(r"<pre(?![^>]*\btabindex=)")  # scrollable code must be reac
 # furo wraps each table in a div that takes the table's id, leaving the id twice on the page (invalid HTML);
 # the wrapper keeps it, so links to the table still land on it
 WRAPPED_TABLE_ID_RE = re.compile(r'(<div class="table-wrapper[^"]*" id="([^"]+)">\s*<table\b[^>]*?) id="\2"')
+# a table or an equation wider than a phone scrolls inside furo's wrapper, which must then be reachable by
+# keyboard (axe: scrollable-region-focusable)
+SCROLL_WRAPPER_RE = re.compile(r'<div class="((?:table|math)-wrapper)(?=[ "])')
 
 
 def polish_html(text: str) -> str:
@@ -89,12 +99,15 @@ def polish_html(text: str) -> str:
             continue  # a fix that keeps its pattern (adds a line after it) is applied once
         text = text.replace(old, new)
     text = WRAPPED_TABLE_ID_RE.sub(r"\1", text)
+    text = SCROLL_WRAPPER_RE.sub(r'<div tabindex="0" class="\1', text)
     text = TOOLTIP_URL_RE.sub(r"\1\2", text)
     return PRE_RE.sub('<pre tabindex="0"', text)
 
 
 # The fixes above that target furo's markup (the others target docutils' and apply under any theme)
 FURO_FIXES = {
+    '<a href="#" class="back-to-top muted-link">',
+    "<span>Back to top</span>\n        </a>",
     '<aside class="sidebar-drawer">',
     '<aside class="toc-drawer',
     'document.body.dataset.theme = localStorage.getItem("theme") || "auto";',

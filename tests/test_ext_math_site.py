@@ -64,12 +64,19 @@ def test_polish_html_fixes_landmarks_roles_ids_and_code() -> None:
         '<div role="list"><div class="citation" role="doc-biblioentry"></div></div>'
         '<div class="table-wrapper docutils container" id="tbl-x">\n<table class="docutils" id="tbl-x"></table></div>'
         "<pre>code</pre>"
+        '<div class="math-wrapper docutils container"></div>'
+        '<a href="#" class="back-to-top muted-link">\n          <span>Back to top</span>\n        </a>'
         '<script>document.body.dataset.theme = localStorage.getItem("theme") || "auto";</script>'
     )
     fixed = book_html.polish_html(html)
     assert 'aria-label="Chapters"' in fixed and 'aria-label="On this page"' in fixed
     assert 'role="listitem"' in fixed and "doc-biblioentry" not in fixed
     assert fixed.count('id="tbl-x"') == 1
+    assert '<div tabindex="0" class="table-wrapper docutils container" id="tbl-x">' in fixed
+    assert '<div tabindex="0" class="math-wrapper docutils container">' in fixed
+    assert (
+        '<nav aria-label="Back to top"><a href="#" class="back-to-top' in fixed and fixed.count("</a></nav>") == 1
+    )
     assert '<pre tabindex="0">code</pre>' in fixed
     assert fixed.count('classList.remove("no-js")') == 1
     assert book_html.polish_html(fixed) == fixed, "idempotent"
