@@ -231,6 +231,7 @@ STACKED_TABLES = """() => Array.from(document.querySelectorAll('table.data-table
   return {
     id: t.closest('[id]')?.id, overflow: wrapper.scrollWidth - wrapper.clientWidth, display: getComputedStyle(t).display,
     headVisible: t.querySelector('thead').getBoundingClientRect().height > 1, heads,
+    captionShare: t.querySelector('caption').getBoundingClientRect().width / t.getBoundingClientRect().width,
     labels: cells.map(c => getComputedStyle(c, '::before').content.replace(/^"|"$/g, '')),
   };
 })"""
@@ -248,6 +249,7 @@ def test_wide_data_tables_become_labelled_cards_on_a_phone(browser: Any, site: s
             assert table["display"] == "block" and not table["headVisible"], table["id"]
             assert table["overflow"] <= 1, f"{table['id']} scrolls {table['overflow']}px sideways on a phone"
             assert table["labels"][0] == "none", f"{table['id']}: the first cell is the card's title, unlabelled"
+            assert table["captionShare"] > 0.9, f"{table['id']}: the caption spans the cards, not a narrow column"
             assert table["labels"][1:] == [f"{head}: " for head in table["heads"][1:]], table["id"]
         assert axe_violations(page) == []
     finally:
