@@ -324,7 +324,6 @@ _cache_state: dict[str, Any] = {}  # the cache file, its code version, and how m
 def load_text_cache(app: Sphinx, entries: dict[str, Entry], styles: list[str]) -> None:
     """Put the cached texts of entries that are unchanged since they were formatted into ``_texts``. A build
     with a fresh environment (every clean build) reads no cache, and formats every entry as before."""
-
     path = os.path.join(app.doctreedir, TEXT_CACHE)
     version = _code_version(styles)
     _cache_state.clear()
@@ -341,7 +340,6 @@ def load_text_cache(app: Sphinx, entries: dict[str, Entry], styles: list[str]) -
 
 def save_text_cache(app: Sphinx, exception: Exception | None) -> None:
     """Write the texts of the current entries, if any of them was formatted in this build."""
-
     path = _cache_state.get("path")
     if exception is not None or path is None or not isinstance(app.env.get_domain("cite"), FastBibtexDomain):
         return
@@ -419,7 +417,6 @@ _order_state: dict[str, Any] = {}  # the cache file, its code version, the keys 
 def load_label_cache(app: Sphinx, version: tuple[Any, ...]) -> None:
     """Read the sort orders and labels of an earlier build, if they were made by the same code (a clean build,
     with a fresh environment, reads none)."""
-
     path = os.path.join(app.doctreedir, LABEL_CACHE)
     _orders.clear()
     _order_state.clear()
@@ -432,7 +429,6 @@ def load_label_cache(app: Sphinx, version: tuple[Any, ...]) -> None:
 
 def save_label_cache(app: Sphinx, exception: Exception | None) -> None:
     """Write the sort orders and labels this build used, unless the file already holds exactly those."""
-
     if exception is not None or not _order_state or _order_state["used"] == _order_state["read"]:
         return
     orders = {key: _orders[key] for key in _order_state["used"]}
@@ -895,7 +891,6 @@ def assign_figure_numbers(self: Any, env: Any) -> list[str]:
     document, which depends only on the doctree, the section number it starts with and the document's section
     numbers. The record of an unchanged document, kept from the last build, is replayed instead (the counters
     run through every document as before), and a walk reads shared copies of the doctrees."""
-
     if not env.config.numfig:
         return _original_assign_figure_numbers(self, env)
     path = os.path.join(env.doctreedir, FIGURE_CACHE)

@@ -252,6 +252,11 @@ def test_wide_data_tables_become_labelled_cards_on_a_phone(browser: Any, site: s
             assert table["captionShare"] > 0.9, f"{table['id']}: the caption spans the cards, not a narrow column"
             assert table["labels"][1:] == [f"{head}: " for head in table["heads"][1:]], table["id"]
         assert axe_violations(page) == []
+        # a hidden header must not hide a focused sort button: it shows while one has focus
+        page.locator("table.data-table-stack thead button.data-table-sort").first.focus()
+        assert page.evaluate("document.activeElement.closest('thead').getBoundingClientRect().height > 1"), (
+            "the header shows while a sort button has focus"
+        )
     finally:
         ctx.close()
     ctx, page, log = open_page(browser, site + "models/", viewport={"width": 1280, "height": 900})
