@@ -45,6 +45,7 @@ SHIPS_4BIT = {
     "DeepSeek-V4-Pro": "deepseek2026v4procard",
     "Kimi K3": "vllm2026kimik3pr",
     "Muse Spark Open 816B-A42B": "nvidia2026trtllmmusesparkopen",
+    "Nemotron 3 Ultra 550B-A55B": "nvidia2026nemotron3ultranvfp4pr",
 }
 # Lookup tables that ship with a checkpoint on top of its parameter count, in GB, with the source that sizes them.
 # SGLang keeps DeepSeek-V4.1-Flash's two Engram tables (about 189 GiB) in GPU memory by default.
