@@ -2,7 +2,7 @@
 
 Profiling a clean build (``python -m cProfile -m sphinx ...``) showed these hot spots, all independent of
 what the book contains; each grows with the number of citations, entries or chapters. The first six are in
-sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then three in docutils and the last in Python's garbage
+sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then four in docutils and the last in Python's garbage
 collector:
 
 * pybtex looks plugins up through ``importlib.metadata`` entry points on every call, and
@@ -38,6 +38,10 @@ collector:
   build. The replacement hands out the traversal directly and yields leaves without a generator of their
   own (also for a function as condition, as sphinx-design and MyST-NB pass), visiting exactly the same nodes
   in the same order, even when the caller changes the tree as it goes.
+* A third of those walks look for kinds of node that this book never makes (the C and C++ domains' aliases,
+  MyST-NB's glue references, doctest blocks, footnotes ...). ``Node.__new__`` notes the class of every node made
+  (parsed, copied or unpickled), and a ``findall`` for a kind of which no node, nor one of a subclass, was made
+  returns at once: it would have found nothing.
 * docutils' ``Node.walkabout``, with which writers visit every node, formats two debug messages for each
   node, which the reporter drops; they are formatted only when debug messages are reported.
 * docutils' ``SmartQuotes`` transform runs its tokenizer over every block of text and replaces every text node
@@ -777,9 +781,51 @@ def findall(
         if condition is None:
             return _superfast_findall(self)
         if isinstance(condition, type):
+            if condition not in _made_or_ancestor and not isinstance(self, condition) and _none_made(condition):
+                return iter(())  # no node of the kind exists, so no tree holds one
             return _fast_findall(self, condition)
         return _findall_matching(self, condition)
     return _original_findall(self, condition, include_self, descend, siblings, ascend)
+
+
+# The classes of which a node has been made in this process, and all their ancestors. Some sixty transforms each
+# walk every document looking for one kind of node, and a third of those walks look for kinds that this book never
+# makes (the C and C++ domains' aliases, MyST-NB's glue references and execution statistics, doctest blocks,
+# substitution references, footnotes ...). Every node, whether parsed, copied or unpickled, is made by its class's
+# ``__new__`` (only ``Text`` has one of its own, so text classes are never skipped), so a kind that is not here,
+# nor any of its subclasses, has no node anywhere: a walk looking for it would find nothing and is not made.
+_made: set[type] = set()
+_made_or_ancestor: set[type] = set()
+
+
+def _node_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``Node.__new__`` (object's), noting the class of every node made."""
+    if cls not in _made:
+        _made.add(cls)
+        _made_or_ancestor.update(cls.__mro__)
+    return object.__new__(cls)
+
+
+def _none_made(cls: type) -> bool:
+    """Whether no node of ``cls`` or of a subclass has been made: none is among the classes noted, and each of
+    them makes its nodes through ``_node_new`` (so it would have been noted)."""
+    if cls in _made_or_ancestor:
+        return False
+    classes = [cls]
+    while classes:
+        each = classes.pop()
+        if each.__new__ is not _node_new:
+            return False  # a class with a __new__ of its own (Text), or not a node class at all
+        classes.extend(type.__subclasses__(each))
+    return True
+
+
+def _note_nodes_made_before() -> None:
+    """Note the classes of the nodes made before ``_node_new`` was in place (by extensions as they loaded)."""
+    for obj in gc.get_objects():
+        if isinstance(obj, docutils.nodes.Node) and type(obj) not in _made:
+            _made.add(type(obj))
+            _made_or_ancestor.update(type(obj).__mro__)
 
 
 _original_walkabout = docutils.nodes.Node.walkabout
@@ -1051,6 +1097,7 @@ def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
         ],
         "docutils": [
             (docutils.transforms.universal.SmartQuotes, "apply", smart_quotes_apply),
+            (docutils.nodes.Node, "__new__", staticmethod(_node_new)),
             (docutils.nodes.Node, "findall", findall),
             (docutils.nodes.Node, "walkabout", walkabout),
         ],
@@ -1077,6 +1124,8 @@ def enable(app: Sphinx, installed: Any = _installed) -> list[str]:
             continue
         for owner, attribute, replacement in patches:
             setattr(owner, attribute, replacement)
+        if package == "docutils":
+            _note_nodes_made_before()
         for domain in _domains().get(package, []):
             app.add_domain(domain, override=True)
     return skipped

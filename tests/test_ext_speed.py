@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import docutils.nodes
 import pytest
 
 from conftest import GOOD_CHAPTER, ROOT, Build, FixtureBook, build_real_book
@@ -148,14 +149,19 @@ def test_each_patch_group_steps_aside_on_a_version_it_was_not_written_for() -> N
     from sphinxcontrib.bibtex.domain import BibtexDomain
 
     groups = book_speed._patches()
-    originals = {(owner, name): owner.__dict__[name] for patches in groups.values() for owner, name, _ in patches}
+    absent = object()  # an attribute the owner inherits (Node.__new__, object's), given one of its own by a patch
+    originals = {
+        (owner, name): owner.__dict__.get(name, absent)
+        for patches in groups.values()
+        for owner, name, _ in patches
+    }
     library_methods = {name: BibtexDomain.__dict__[name] for name in DOMAIN_METHODS}
     try:
         app = RecordingApp()
         skipped = book_speed.enable(app, installed=lambda package: "0.0.1")
         assert skipped == list(groups), "every group steps aside on an unknown version"
         for (owner, name), original in originals.items():
-            assert owner.__dict__[name] is original, f"{owner.__name__}.{name} was patched anyway"
+            assert owner.__dict__.get(name, absent) is original, f"{owner.__name__}.{name} was patched anyway"
         assert app.domains == [], "the library's own citation domain is kept"
         newer = {"sphinx": "99.0"}
         skipped = book_speed.enable(app, installed=lambda p: newer.get(p, book_speed.PATCHED_FOR[p]))
@@ -167,7 +173,12 @@ def test_each_patch_group_steps_aside_on_a_version_it_was_not_written_for() -> N
             assert book_speed.FastBibtexDomain.__dict__[name] is getattr(book_speed, name)
     finally:
         for (owner, name), original in originals.items():
-            setattr(owner, name, original)
+            if original is not absent:
+                setattr(owner, name, original)
+            elif name == "__new__":
+                owner.__new__ = OBJECT_NEW  # deleting it would leave the class calling object's with arguments
+            elif name in owner.__dict__:
+                delattr(owner, name)
 
 
 SHOW_DOMAIN = (
@@ -395,6 +406,66 @@ def test_findall_visits_what_docutils_visits_even_when_the_tree_changes() -> Non
             fast = walk(book_speed.findall, start_fast, mutate=mutate, **call)
             assert fast == plain, (call, mutate)
             assert root_fast.pformat() == root_plain.pformat()
+
+
+# object.__new__, as a class uses it when it has no __new__ of its own; a class given one cannot have it deleted again
+# (CPython would go on calling object.__new__ with the constructor's arguments, which it refuses), so tests that
+# give docutils' Node one put this back instead.
+OBJECT_NEW = staticmethod(lambda cls, *args, **kwargs: object.__new__(cls))
+
+
+class Unseen(docutils.nodes.Element):
+    """Node kinds that no other test makes, for the test of findall's skip below (module level, to be pickled)."""
+
+
+class UnseenChild(Unseen):
+    pass
+
+
+class UnseenText(docutils.nodes.Text):
+    pass
+
+
+def test_findall_skips_only_kinds_of_which_no_node_was_made() -> None:
+    """A findall for a kind of node of which none was made finds nothing without walking; a node of the kind (or
+    of a subclass) made in any way, parsed, unpickled, copied or before the speed-ups were in place, is found."""
+    import copy
+    import pickle
+
+    from docutils import nodes
+
+    own = nodes.Node.__dict__.get("__new__")
+    nodes.Node.__new__ = OBJECT_NEW  # type: ignore[method-assign]  # as before the speed-ups
+    made_before = UnseenChild("", nodes.Text("before"))
+    pickled = pickle.dumps(nodes.section("", UnseenChild("", nodes.Text("pickled"))), pickle.HIGHEST_PROTOCOL)
+    nodes.Node.__new__ = staticmethod(book_speed._node_new)  # type: ignore[method-assign]
+    try:
+        for cls in (Unseen, UnseenChild, UnseenText):
+            book_speed._made.discard(cls)
+            book_speed._made_or_ancestor.discard(cls)
+
+        def found(tree: nodes.Node, cls: type) -> list[str]:
+            fast = [node.astext() for node in book_speed.findall(tree, cls)]
+            assert fast == [node.astext() for node in book_speed._original_findall(tree, cls)], cls
+            return fast
+
+        tree = nodes.section("", nodes.paragraph("", "text"))
+        assert book_speed._none_made(Unseen) and found(tree, Unseen) == []
+        assert not book_speed._none_made(UnseenText), "text nodes are made by a __new__ of their own"
+        tree += UnseenText("text made")
+        assert found(tree, UnseenText) == ["text made"]
+
+        assert found(pickle.loads(pickled), Unseen) == ["pickled"], "a node unpickled is noted"
+        book_speed._made.clear()
+        book_speed._made_or_ancestor.clear()
+        assert found(copy.deepcopy(nodes.section("", made_before)), UnseenChild) == ["before"], "a node copied"
+        book_speed._made.clear()
+        book_speed._made_or_ancestor.clear()
+        tree += made_before  # made before the speed-ups, and not noted ...
+        book_speed._note_nodes_made_before()  # ... until they look for nodes made before them
+        assert found(tree, Unseen) == ["before"]
+    finally:
+        nodes.Node.__new__ = own if own is not None else OBJECT_NEW  # type: ignore[method-assign]
 
 
 def test_walkabout_visits_and_departs_as_docutils_does() -> None:
