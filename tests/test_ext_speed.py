@@ -128,6 +128,43 @@ def test_plain_text_skips_the_latex_decoder_with_the_same_result() -> None:
                 decode(Text, broken)
 
 
+def test_rich_text_is_built_as_pybtex_builds_it() -> None:
+    """pybtex's rich text objects built by the faster constructor have the same parts and length: every entry of the
+    book's bibliography formatted both ways, and some edge cases (nesting, merging, empty parts, a wrong type)."""
+    import book_citations
+    import pybtex.plugin
+    from pybtex.database import parse_file
+    from pybtex.richtext import BaseMultipartText, HRef, Protected, String, Symbol, Tag, Text
+
+    def built(init: object) -> list[str]:
+        BaseMultipartText.__init__ = init  # type: ignore[method-assign]
+        cases = [
+            Text(),
+            Text("", ""),
+            Text("Word", ""),
+            Text(Text("Multi", " "), Tag("em", "part"), Text(" ", Text("text!"))),
+            Text("Multi", Tag("em", "part"), Text(Tag("em", " ", "text!"))),
+            Text("Please ", HRef("/", "click"), HRef("/", " here"), "."),
+            Tag("strong", Text(), String(""), Protected("a", Protected("b")), Symbol("ndash"), "c"),
+        ]
+        entries = parse_file(str(ROOT / "references.bib")).entries
+        style = pybtex.plugin.find_plugin("pybtex.style.formatting", "book")()
+        texts = [*cases, *(style.format_entry("", entry).text for entry in entries.values())]
+        with pytest.raises(TypeError):
+            Text("a", 1)
+        return [f"{text!r} {len(text)} {[type(part).__name__ for part in text.parts]}" for text in texts]
+
+    pybtex.plugin.register_plugin("pybtex.style.labels", "authoryear", book_citations.AuthorYearLabelStyle)
+    pybtex.plugin.register_plugin("pybtex.style.formatting", "book", book_citations.BookStyle)
+    original = BaseMultipartText.__dict__["__init__"]
+    try:
+        plain, fast = built(original), built(book_speed.multipart_text_init)
+    finally:
+        BaseMultipartText.__init__ = original  # type: ignore[method-assign]
+    assert len(plain) > 1000
+    assert fast == plain
+
+
 class RecordingApp:
     """Records the domains ``book_speed.enable`` registers, as Sphinx's ``app.add_domain`` would take them."""
 
