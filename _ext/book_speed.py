@@ -2,8 +2,8 @@
 
 Profiling a clean build (``python -m cProfile -m sphinx ...``) showed these hot spots, all independent of
 what the book contains; each grows with the number of citations, entries or chapters. The first seven are in
-sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then four in docutils and the last in Python's garbage
-collector:
+sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then four in docutils, one in sphinx-last-updated-by-git
+and the last in Python's garbage collector:
 
 * pybtex looks plugins up through ``importlib.metadata`` entry points on every call, and
   sphinxcontrib-bibtex asks for the same plain-text backend once per citation: about 25 ms each time, over
@@ -51,6 +51,10 @@ collector:
   of the document with an equal copy. Blocks with no quote, backtick, double dash, ellipsis, backslash,
   null escape or ampersand come out as they went in, so they are skipped, and only changed text nodes are
   replaced.
+* sphinx-last-updated-by-git asks git for the dates of the documents read once reading has ended, one folder
+  after the other (about 0.4 s for the chapters alone). The same calls are made ahead in threads: the chapters'
+  when reading starts, every folder of dependencies at once when it ends; the library takes the result of a call
+  made ahead with exactly its arguments, or calls git itself.
 * Python's cyclic garbage collector spent about a fifth of the build rescanning every object (each docutils
   node points to its parent, so doctrees are full of cycles). ``gc.freeze()`` once the builder is set up
   leaves the modules and Sphinx's own objects out of later scans; from when the extensions are set up, the young
@@ -85,9 +89,12 @@ import functools
 import gc
 import os
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import docutils.nodes
@@ -95,6 +102,7 @@ import docutils.transforms.universal
 import docutils.utils as docutils_utils
 import pybtex.plugin
 import pybtex.richtext
+import sphinx_last_updated_by_git as last_updated_by_git
 from book_html import html_writer
 from docutils.utils import smartquotes
 from pybtex.database import Entry
@@ -108,6 +116,7 @@ from sphinx.domains.std import StandardDomain
 from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging, url_re
+from sphinx.util.matching import Matcher
 from sphinxcontrib.bibtex import domain as bibtex_domain
 from sphinxcontrib.bibtex import nodes as bibtex_nodes
 from sphinxcontrib.bibtex import transforms as bibtex_transforms
@@ -1041,6 +1050,95 @@ def assign_figure_numbers(self: Any, env: Any) -> list[str]:
     return rewrite_needed
 
 
+# sphinx-last-updated-by-git asks git for the dates of the documents read, once the last of them is read: one
+# ``git log`` per folder, one after the other, walking the history until every file asked for is found (about 0.4 s
+# for the chapters, then one folder of dependencies at a time). The same calls, with the same files, are made ahead
+# in threads instead: the chapters' when reading starts (the documents to read are those it will ask about), and
+# every folder of dependencies at once when reading ends, just before the library asks. The library then takes
+# the result of a call made ahead with exactly the same arguments (folder, files and excluded commits), or
+# calls git itself as before. Only the time changes: the commands are the same, and git answers them from the
+# same commits (unless one is made during the build).
+_original_update_file_dates = last_updated_by_git.update_file_dates
+_git_dates_ahead: dict[tuple[Any, frozenset[str], frozenset[bytes]], Future[dict[str, Any]]] = {}
+
+
+def _ask_git_ahead(git_dir: Any, exclude_commits: set[bytes], files: set[str]) -> None:
+    key = (git_dir, frozenset(files), frozenset(exclude_commits))
+    if key in _git_dates_ahead or not files:
+        return
+    future: Future[dict[str, Any]] = Future()
+
+    def ask() -> None:
+        file_dates: dict[str, Any] = dict.fromkeys(files)
+        try:
+            _original_update_file_dates(git_dir, set(exclude_commits), file_dates)
+        except BaseException as error:  # raised again where the library makes the call, as it would be
+            future.set_exception(error)
+        else:
+            future.set_result(file_dates)
+
+    _git_dates_ahead[key] = future
+    threading.Thread(target=ask, name="book-speed-git", daemon=True).start()
+
+
+def update_file_dates(git_dir: Any, exclude_commits: set[bytes], file_dates: dict[str, Any]) -> None:
+    """sphinx-last-updated-by-git 0.3.8's ``update_file_dates``, taking the result of the same call made ahead."""
+    future = _git_dates_ahead.pop((git_dir, frozenset(file_dates), frozenset(exclude_commits)), None)
+    if future is None:
+        return _original_update_file_dates(git_dir, exclude_commits, file_dates)
+    file_dates.update(future.result())
+    return None
+
+
+def _git_asks_ahead(app: Sphinx) -> bool:
+    """Whether to ask ahead: the patch is in place, and no commit is excluded (the library then warns, which only
+    the main thread should do)."""
+    return (
+        "sphinx_last_updated_by_git" in app.extensions
+        and last_updated_by_git.update_file_dates is update_file_dates
+        and not app.config.git_exclude_commits
+    )
+
+
+def ask_git_for_documents_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    """When reading starts: the call the library will make for the folder of each document about to be read (those
+    are the documents it asks about: each has no date yet)."""
+    if not _git_asks_ahead(app):
+        return
+    excluded = Matcher(app.config.git_exclude_patterns)
+    by_folder: dict[Any, set[str]] = defaultdict(set)
+    for docname in docnames:
+        if not excluded(env.doc2path(docname, False)):
+            source = Path(env.doc2path(docname)).resolve()
+            by_folder[source.parent].add(source.name)
+    for git_dir, files in by_folder.items():
+        _ask_git_ahead(git_dir, set(), files)
+
+
+def ask_git_for_dependencies_ahead(app: Sphinx, env: Any) -> None:
+    """When reading has ended, just before the library asks: the call it will make for each folder of the
+    dependencies of the documents read, all at once (the library makes them one after the other)."""
+    if not _git_asks_ahead(app) or not app.config.git_untracked_check_dependencies:
+        return
+    excluded = Matcher(app.config.git_exclude_patterns)
+    by_folder: dict[Any, set[str]] = defaultdict(set)
+    for docname, data in env.git_last_updated.items():
+        if data is not None or excluded(env.doc2path(docname, False)):
+            continue
+        for dep in env.dependencies[docname]:
+            if excluded(dep):
+                continue
+            depfile = Path(env.srcdir, dep).resolve()
+            if depfile.exists():
+                by_folder[depfile.parent].add(depfile.name)
+    for git_dir, files in by_folder.items():
+        _ask_git_ahead(git_dir, set(), files)
+
+
+def forget_git_asked_ahead(*args: Any) -> None:
+    _git_dates_ahead.clear()
+
+
 # Python's default is (700, 10, 10). The young generation is still collected, if less often; the older ones, into
 # which the doctrees, the parsed bibliography and the environment soon pass, only after a thousand young collections
 # (none in this book's build): each of the sixteen the build made rescanned about a hundred thousand objects, for
@@ -1082,7 +1180,13 @@ def skip_collection_at_exit() -> None:
 # tests/test_ext_speed.py (output identical with and without), and update the version here. Where the library
 # offers a way in, the group uses it (a domain subclass registered through Sphinx, ``_domains``) rather than
 # assigning onto the library's class.
-PATCHED_FOR = {"pybtex": "0.26.1", "sphinxcontrib-bibtex": "2.7.0", "sphinx": "7.4.7", "docutils": "0.21.2"}
+PATCHED_FOR = {
+    "pybtex": "0.26.1",
+    "sphinxcontrib-bibtex": "2.7.0",
+    "sphinx": "7.4.7",
+    "docutils": "0.21.2",
+    "sphinx-last-updated-by-git": "0.3.8",
+}
 
 
 def _installed(package: str) -> str:
@@ -1120,6 +1224,9 @@ def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
             (docutils.nodes.Node, "__new__", staticmethod(_node_new)),
             (docutils.nodes.Node, "findall", findall),
             (docutils.nodes.Node, "walkabout", walkabout),
+        ],
+        "sphinx-last-updated-by-git": [
+            (last_updated_by_git, "update_file_dates", update_file_dates),
         ],
     }
 
@@ -1163,4 +1270,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", stop_background_formatting)
     app.connect("build-finished", save_text_cache)
     app.connect("build-finished", save_label_cache)
+    app.connect("env-before-read-docs", ask_git_for_documents_ahead)
+    app.connect("env-updated", ask_git_for_dependencies_ahead, priority=400)  # before the library asks (500)
+    app.connect("build-finished", forget_git_asked_ahead)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -505,6 +505,49 @@ def test_findall_skips_only_kinds_of_which_no_node_was_made() -> None:
         nodes.Node.__new__ = own if own is not None else OBJECT_NEW  # type: ignore[method-assign]
 
 
+def test_git_dates_asked_ahead_are_taken_only_for_the_same_call(tmp_path: Path) -> None:
+    """sphinx-last-updated-by-git's call made ahead in a thread gives what the call gives; the library takes it only
+    for exactly the same folder and files, once, so a later call (after a new commit) asks git again, and an error
+    is raised where the library makes the call."""
+    import subprocess
+
+    def git(*args: str, date: str = "2026-01-01T00:00:00") -> None:
+        env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True, env=env)
+
+    git("init", "-q")
+    git("config", "user.email", "a@example.org")
+    git("config", "user.name", "A")
+    for name, date in (("a.md", "2026-01-01T00:00:00"), ("b.md", "2026-02-01T00:00:00")):
+        (tmp_path / name).write_text(name)
+        git("add", name)
+        git("commit", "-q", "-m", name, date=date)
+
+    def dates(*names: str) -> dict[str, object]:
+        file_dates: dict[str, object] = dict.fromkeys(names)
+        book_speed.update_file_dates(tmp_path, set(), file_dates)
+        return file_dates
+
+    def direct(*names: str) -> dict[str, object]:
+        file_dates: dict[str, object] = dict.fromkeys(names)
+        book_speed._original_update_file_dates(tmp_path, set(), file_dates)
+        return file_dates
+
+    book_speed._ask_git_ahead(tmp_path, set(), {"a.md"})
+    assert dates("a.md", "b.md") == direct("a.md", "b.md"), "other files: git is asked as before"
+    assert len(book_speed._git_dates_ahead) == 1, "the call made ahead is kept for its own files"
+    first = dates("a.md")
+    assert first == direct("a.md") and book_speed._git_dates_ahead == {}, "taken once"
+    (tmp_path / "a.md").write_text("edited")
+    git("commit", "-q", "-am", "edit", date="2026-03-01T00:00:00")
+    assert dates("a.md") == direct("a.md") != first, "a later call sees the new commit"
+
+    book_speed._ask_git_ahead(tmp_path / "missing", set(), {"c.md"})
+    with pytest.raises((subprocess.CalledProcessError, FileNotFoundError, NotADirectoryError)):
+        book_speed.update_file_dates(tmp_path / "missing", set(), {"c.md": None})
+    book_speed.forget_git_asked_ahead()
+
+
 def test_walkabout_visits_and_departs_as_docutils_does() -> None:
     """The writers' traversal without debug messages visits and departs the same nodes, with docutils' ways
     of skipping a node, its departure, its children or its siblings, and of stopping."""
