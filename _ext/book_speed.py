@@ -112,6 +112,7 @@ from pybtex.style.formatting import BaseStyle
 from pybtex.style.template import FieldIsMissing
 from sphinx import addnodes as sphinx_addnodes
 from sphinx.application import Sphinx
+from sphinx.domains import Domain
 from sphinx.domains.std import StandardDomain
 from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -966,7 +967,8 @@ def assign_figure_numbers(self: Any, env: Any) -> list[str]:
     section number in force) and the documents its toctrees go on to: what the original's walk does in that
     document, which depends only on the doctree, the section number it starts with and the document's section
     numbers. The record of an unchanged document, kept from the last build, is replayed instead (the counters
-    run through every document as before), and a walk reads shared copies of the doctrees."""
+    run through every document as before), and a walk reads shared copies of the doctrees and asks only the domains
+    that can number a node of its class."""
     if not env.config.numfig:
         return _original_assign_figure_numbers(self, env)
     path = os.path.join(env.doctreedir, FIGURE_CACHE)
@@ -981,8 +983,20 @@ def assign_figure_numbers(self: Any, env: Any) -> list[str]:
     env.toc_fignumbers = {}
     fignum_counter: dict[str, dict[tuple[int, ...], int]] = {}
 
+    # The domains that can number a node of a class, in order: one that keeps Sphinx's own method numbers only the
+    # classes it lists (the others say None, which the loop below skips), so it is asked about those only.
+    candidates_by_class: dict[type, list[Any]] = {}
+
     def get_figtype(node: Any) -> str | None:
-        for domain in env.domains.values():
+        candidates = candidates_by_class.get(node.__class__)
+        if candidates is None:
+            candidates = candidates_by_class[node.__class__] = [
+                domain
+                for domain in env.domains.values()
+                if type(domain).get_enumerable_node_type is not Domain.get_enumerable_node_type
+                or node.__class__ in domain.enumerable_nodes
+            ]
+        for domain in candidates:
             figtype = domain.get_enumerable_node_type(node)
             if domain.name == "std" and not domain.get_numfig_title(node):
                 continue  # Skip if uncaptioned node
