@@ -850,7 +850,9 @@ def _none_made(cls: type) -> bool:
 
 
 def _note_nodes_made_before() -> None:
-    """Note the classes of the nodes made before ``_node_new`` was in place (by extensions as they loaded)."""
+    """Note the classes of the nodes made before ``_node_new`` was in place (by extensions as they loaded). Objects
+    frozen before then are not listed by ``gc.get_objects()``: in the live preview, what the launcher imported
+    before it forked the build; those modules make no node but three text nodes, which are never skipped."""
     for obj in gc.get_objects():
         if isinstance(obj, docutils.nodes.Node) and type(obj) not in _made:
             _made.add(type(obj))
