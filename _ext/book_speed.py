@@ -1,9 +1,9 @@
 """Profiled speed-ups for a book with thousands of citations and long chapters.
 
 Profiling a clean build (``python -m cProfile -m sphinx ...``) showed these hot spots, all independent of
-what the book contains; each grows with the number of citations, entries or chapters. The first six are in
-sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then three in docutils and the last in Python's garbage
-collector:
+what the book contains; each grows with the number of citations, entries or chapters. The first seven are in
+sphinxcontrib-bibtex and pybtex, the next two in Sphinx, then four in docutils, one in sphinx-last-updated-by-git
+and the last in Python's garbage collector:
 
 * pybtex looks plugins up through ``importlib.metadata`` entry points on every call, and
   sphinxcontrib-bibtex asks for the same plain-text backend once per citation: about 25 ms each time, over
@@ -24,6 +24,9 @@ collector:
 * pybtex decodes every field with latexcodec's tokenizer (``Text.from_latex``), about half of formatting
   time, although most fields hold no LaTeX at all. Text with no LaTeX command or special character, no
   ligature (``--``, ``''``) and no irregular whitespace decodes to itself, so it skips the tokenizer.
+* pybtex builds about a hundred thousand rich text objects to format the bibliography, each through a chain of
+  generators that merges similar parts even when there is only one; ``BaseMultipartText.__init__`` is one loop
+  here, and merges only two parts or more.
 * ``BibtexDomain.get_filtered_entries`` evaluates the ``:filter:`` for every entry of the bibliography file in
   every bibliography; a filter that names only where entries are cited (the book's ``docname in docnames``) is
   evaluated once per set of citing documents instead.
@@ -38,16 +41,26 @@ collector:
   build. The replacement hands out the traversal directly and yields leaves without a generator of their
   own (also for a function as condition, as sphinx-design and MyST-NB pass), visiting exactly the same nodes
   in the same order, even when the caller changes the tree as it goes.
+* A third of those walks look for kinds of node that this book never makes (the C and C++ domains' aliases,
+  MyST-NB's glue references, doctest blocks, footnotes ...). ``Node.__new__`` notes the class of every node made
+  (parsed, copied or unpickled), and a ``findall`` for a kind of which no node, nor one of a subclass, was made
+  returns at once: it would have found nothing.
 * docutils' ``Node.walkabout``, with which writers visit every node, formats two debug messages for each
   node, which the reporter drops; they are formatted only when debug messages are reported.
 * docutils' ``SmartQuotes`` transform runs its tokenizer over every block of text and replaces every text node
   of the document with an equal copy. Blocks with no quote, backtick, double dash, ellipsis, backslash,
   null escape or ampersand come out as they went in, so they are skipped, and only changed text nodes are
   replaced.
+* sphinx-last-updated-by-git asks git for the dates of the documents read once reading has ended, one folder
+  after the other (about 0.4 s for the chapters alone). The same calls are made ahead in threads: the chapters'
+  when reading starts, every folder of dependencies at once when it ends; the library takes the result of a call
+  made ahead with exactly its arguments, or calls git itself.
 * Python's cyclic garbage collector spent about a fifth of the build rescanning every object (each docutils
-  node points to its parent, so doctrees are full of cycles). ``gc.freeze()`` once the extensions are set up
-  leaves the modules and Sphinx's own objects out of later scans, and rarer older-generation collections
-  halve the time spent collecting. Nothing is left uncollected during the build: only the timing changes.
+  node points to its parent, so doctrees are full of cycles). ``gc.freeze()`` once the builder is set up
+  leaves the modules and Sphinx's own objects out of later scans; from when the extensions are set up, the young
+  generation is collected less often and the older ones, where the doctrees and the environment soon live, only
+  after a thousand young collections (never, in this book's build). Short-lived cycles that outlive one young
+  collection are then left until the process ends (about 20 MB more at the peak): only time and memory change.
   At interpreter exit the final collections scanned and freed the whole environment once more (about 1.5 s
   after the build had finished, also in each rebuild of the live preview); an ``atexit`` handler freezes
   what is left instead, and the operating system reclaims it with the process.
@@ -76,9 +89,12 @@ import functools
 import gc
 import os
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import docutils.nodes
@@ -86,6 +102,7 @@ import docutils.transforms.universal
 import docutils.utils as docutils_utils
 import pybtex.plugin
 import pybtex.richtext
+import sphinx_last_updated_by_git as last_updated_by_git
 from book_html import html_writer
 from docutils.utils import smartquotes
 from pybtex.database import Entry
@@ -95,10 +112,12 @@ from pybtex.style.formatting import BaseStyle
 from pybtex.style.template import FieldIsMissing
 from sphinx import addnodes as sphinx_addnodes
 from sphinx.application import Sphinx
+from sphinx.domains import Domain
 from sphinx.domains.std import StandardDomain
 from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging, url_re
+from sphinx.util.matching import Matcher
 from sphinxcontrib.bibtex import domain as bibtex_domain
 from sphinxcontrib.bibtex import nodes as bibtex_nodes
 from sphinxcontrib.bibtex import transforms as bibtex_transforms
@@ -194,6 +213,22 @@ def from_latex(cls: type, latex: str) -> Any:
             return LaTeXParser(latex).parse()
         return cls(pybtex.richtext.String(latex))
     return _original_from_latex(cls, latex)
+
+
+def multipart_text_init(self: Any, *parts: Any) -> None:
+    """pybtex's ``BaseMultipartText.__init__`` (Text, Tag, HRef, Protected), with its chain of generators made one
+    loop, and the merging of similar parts (``_merge_similar``) skipped when there are fewer than two, where it
+    gives them back as they are. Formatting builds about a hundred thousand of these: this takes a sixth off it."""
+    unpacked: list[Any] = []
+    for part in parts:
+        if isinstance(part, str):
+            part = pybtex.richtext.String(part)
+        elif not isinstance(part, pybtex.richtext.BaseText):
+            pybtex.richtext.ensure_text(part)  # raises pybtex's TypeError
+        if part:
+            unpacked.extend(part._unpack())
+    self.parts = unpacked if len(unpacked) < 2 else list(self._merge_similar(unpacked))
+    self.length = sum(len(part) for part in self.parts)
 
 
 _texts: dict[tuple[str, str], tuple[Entry, Any]] = {}  # (style, key) -> (the entry formatted, its text)
@@ -775,9 +810,53 @@ def findall(
         if condition is None:
             return _superfast_findall(self)
         if isinstance(condition, type):
+            if condition not in _made_or_ancestor and not isinstance(self, condition) and _none_made(condition):
+                return iter(())  # no node of the kind exists, so no tree holds one
             return _fast_findall(self, condition)
         return _findall_matching(self, condition)
     return _original_findall(self, condition, include_self, descend, siblings, ascend)
+
+
+# The classes of which a node has been made in this process, and all their ancestors. Some sixty transforms each
+# walk every document looking for one kind of node, and a third of those walks look for kinds that this book never
+# makes (the C and C++ domains' aliases, MyST-NB's glue references and execution statistics, doctest blocks,
+# substitution references, footnotes ...). Every node, whether parsed, copied or unpickled, is made by its class's
+# ``__new__`` (only ``Text`` has one of its own, so text classes are never skipped), so a kind that is not here,
+# nor any of its subclasses, has no node anywhere: a walk looking for it would find nothing and is not made.
+_made: set[type] = set()
+_made_or_ancestor: set[type] = set()
+
+
+def _node_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``Node.__new__`` (object's), noting the class of every node made."""
+    if cls not in _made:
+        _made.add(cls)
+        _made_or_ancestor.update(cls.__mro__)
+    return object.__new__(cls)
+
+
+def _none_made(cls: type) -> bool:
+    """Whether no node of ``cls`` or of a subclass has been made: none is among the classes noted, and each of
+    them makes its nodes through ``_node_new`` (so it would have been noted)."""
+    if cls in _made_or_ancestor:
+        return False
+    classes = [cls]
+    while classes:
+        each = classes.pop()
+        if each.__new__ is not _node_new:
+            return False  # a class with a __new__ of its own (Text), or not a node class at all
+        classes.extend(type.__subclasses__(each))
+    return True
+
+
+def _note_nodes_made_before() -> None:
+    """Note the classes of the nodes made before ``_node_new`` was in place (by extensions as they loaded). Objects
+    frozen before then are not listed by ``gc.get_objects()``: in the live preview, what the launcher imported
+    before it forked the build; those modules make no node but three text nodes, which are never skipped."""
+    for obj in gc.get_objects():
+        if isinstance(obj, docutils.nodes.Node) and type(obj) not in _made:
+            _made.add(type(obj))
+            _made_or_ancestor.update(type(obj).__mro__)
 
 
 _original_walkabout = docutils.nodes.Node.walkabout
@@ -890,7 +969,8 @@ def assign_figure_numbers(self: Any, env: Any) -> list[str]:
     section number in force) and the documents its toctrees go on to: what the original's walk does in that
     document, which depends only on the doctree, the section number it starts with and the document's section
     numbers. The record of an unchanged document, kept from the last build, is replayed instead (the counters
-    run through every document as before), and a walk reads shared copies of the doctrees."""
+    run through every document as before), and a walk reads shared copies of the doctrees and asks only the domains
+    that can number a node of its class."""
     if not env.config.numfig:
         return _original_assign_figure_numbers(self, env)
     path = os.path.join(env.doctreedir, FIGURE_CACHE)
@@ -905,8 +985,20 @@ def assign_figure_numbers(self: Any, env: Any) -> list[str]:
     env.toc_fignumbers = {}
     fignum_counter: dict[str, dict[tuple[int, ...], int]] = {}
 
+    # The domains that can number a node of a class, in order: one that keeps Sphinx's own method numbers only the
+    # classes it lists (the others say None, which the loop below skips), so it is asked about those only.
+    candidates_by_class: dict[type, list[Any]] = {}
+
     def get_figtype(node: Any) -> str | None:
-        for domain in env.domains.values():
+        candidates = candidates_by_class.get(node.__class__)
+        if candidates is None:
+            candidates = candidates_by_class[node.__class__] = [
+                domain
+                for domain in env.domains.values()
+                if type(domain).get_enumerable_node_type is not Domain.get_enumerable_node_type
+                or node.__class__ in domain.enumerable_nodes
+            ]
+        for domain in candidates:
             figtype = domain.get_enumerable_node_type(node)
             if domain.name == "std" and not domain.get_numfig_title(node):
                 continue  # Skip if uncaptioned node
@@ -974,10 +1066,113 @@ def assign_figure_numbers(self: Any, env: Any) -> list[str]:
     return rewrite_needed
 
 
+# sphinx-last-updated-by-git asks git for the dates of the documents read, once the last of them is read: one
+# ``git log`` per folder, one after the other, walking the history until every file asked for is found (about 0.4 s
+# for the chapters, then one folder of dependencies at a time). The same calls, with the same files, are made ahead
+# in threads instead: the chapters' when reading starts (the documents to read are those it will ask about), and
+# every folder of dependencies at once when reading ends, just before the library asks. The library then takes
+# the result of a call made ahead with exactly the same arguments (folder, files and excluded commits), or
+# calls git itself as before. Only the time changes: the commands are the same, and git answers them from the
+# same commits (unless one is made during the build).
+_original_update_file_dates = last_updated_by_git.update_file_dates
+_git_dates_ahead: dict[tuple[Any, frozenset[str], frozenset[bytes]], Future[dict[str, Any]]] = {}
+
+
+def _ask_git_ahead(git_dir: Any, exclude_commits: set[bytes], files: set[str]) -> None:
+    key = (git_dir, frozenset(files), frozenset(exclude_commits))
+    if key in _git_dates_ahead or not files:
+        return
+    future: Future[dict[str, Any]] = Future()
+
+    def ask() -> None:
+        file_dates: dict[str, Any] = dict.fromkeys(files)
+        try:
+            _original_update_file_dates(git_dir, set(exclude_commits), file_dates)
+        except BaseException as error:  # raised again where the library makes the call, as it would be
+            future.set_exception(error)
+        else:
+            future.set_result(file_dates)
+
+    _git_dates_ahead[key] = future
+    threading.Thread(target=ask, name="book-speed-git", daemon=True).start()
+
+
+def update_file_dates(git_dir: Any, exclude_commits: set[bytes], file_dates: dict[str, Any]) -> None:
+    """sphinx-last-updated-by-git 0.3.8's ``update_file_dates``, taking the result of the same call made ahead."""
+    future = _git_dates_ahead.pop((git_dir, frozenset(file_dates), frozenset(exclude_commits)), None)
+    if future is None:
+        return _original_update_file_dates(git_dir, exclude_commits, file_dates)
+    file_dates.update(future.result())
+    return None
+
+
+def _git_asks_ahead(app: Sphinx) -> bool:
+    """Whether to ask ahead: the patch is in place, and no commit is excluded (the library then warns, which only
+    the main thread should do)."""
+    return (
+        "sphinx_last_updated_by_git" in app.extensions
+        and last_updated_by_git.update_file_dates is update_file_dates
+        and not app.config.git_exclude_commits
+    )
+
+
+def ask_git_for_documents_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    """When reading starts: the call the library will make for the folder of each document about to be read (those
+    are the documents it asks about: each has no date yet)."""
+    if not _git_asks_ahead(app):
+        return
+    excluded = Matcher(app.config.git_exclude_patterns)
+    by_folder: dict[Any, set[str]] = defaultdict(set)
+    for docname in docnames:
+        if not excluded(env.doc2path(docname, False)):
+            source = Path(env.doc2path(docname)).resolve()
+            by_folder[source.parent].add(source.name)
+    for git_dir, files in by_folder.items():
+        _ask_git_ahead(git_dir, set(), files)
+
+
+def ask_git_for_dependencies_ahead(app: Sphinx, env: Any) -> None:
+    """When reading has ended, just before the library asks: the call it will make for each folder of the
+    dependencies of the documents read, all at once (the library makes them one after the other)."""
+    if not _git_asks_ahead(app) or not app.config.git_untracked_check_dependencies:
+        return
+    excluded = Matcher(app.config.git_exclude_patterns)
+    by_folder: dict[Any, set[str]] = defaultdict(set)
+    for docname, data in env.git_last_updated.items():
+        if data is not None or excluded(env.doc2path(docname, False)):
+            continue
+        for dep in env.dependencies[docname]:
+            if excluded(dep):
+                continue
+            depfile = Path(env.srcdir, dep).resolve()
+            if depfile.exists():
+                by_folder[depfile.parent].add(depfile.name)
+    for git_dir, files in by_folder.items():
+        _ask_git_ahead(git_dir, set(), files)
+
+
+def forget_git_asked_ahead(*args: Any) -> None:
+    _git_dates_ahead.clear()
+
+
+# Python's default is (700, 10, 10). The young generation is still collected, if less often; the older ones, into
+# which the doctrees, the parsed bibliography and the environment soon pass, only after a thousand young collections
+# (none in this book's build): each of the sixteen the build made rescanned about a hundred thousand objects, for
+# 0.2-0.3 s in all, to free what about 20 MB of short-lived cycles held (the peak memory goes from 263 to 285 MB).
+COLLECTION_THRESHOLDS = (5000, 1000, 1000)
+
+
 def collect_less_often() -> None:
-    gc.collect()
-    gc.freeze()  # everything alive now (modules, the application) lives for the whole build
-    gc.set_threshold(5000, 20, 20)  # Python's default is (700, 10, 10): collect less often, the old less still
+    """When the extensions are set up (config-inited): collect less often from now on, so that parsing the
+    bibliography, among others, no longer sets off a full collection of everything imported."""
+    gc.set_threshold(*COLLECTION_THRESHOLDS)
+
+
+def freeze_what_lives() -> None:
+    """When the builder is set up: leave what is alive now out of every later collection."""
+    gc.freeze()  # everything alive now (modules, the application) lives for the whole build (a full collection
+    # first found some forty objects to free, for 0.1 s)
+    gc.set_threshold(*COLLECTION_THRESHOLDS)
     if not _exit_registered:
         atexit.register(skip_collection_at_exit)
         _exit_registered.append(True)
@@ -1001,7 +1196,13 @@ def skip_collection_at_exit() -> None:
 # tests/test_ext_speed.py (output identical with and without), and update the version here. Where the library
 # offers a way in, the group uses it (a domain subclass registered through Sphinx, ``_domains``) rather than
 # assigning onto the library's class.
-PATCHED_FOR = {"pybtex": "0.26.1", "sphinxcontrib-bibtex": "2.7.0", "sphinx": "7.4.7", "docutils": "0.21.2"}
+PATCHED_FOR = {
+    "pybtex": "0.26.1",
+    "sphinxcontrib-bibtex": "2.7.0",
+    "sphinx": "7.4.7",
+    "docutils": "0.21.2",
+    "sphinx-last-updated-by-git": "0.3.8",
+}
 
 
 def _installed(package: str) -> str:
@@ -1025,6 +1226,7 @@ def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
             (pybtex.plugin, "_load_entry_point", _cached_load_entry_point),
             (pybtex.plugin, "register_plugin", _register_plugin),
             (pybtex.richtext.Text, "from_latex", classmethod(from_latex)),
+            (pybtex.richtext.BaseMultipartText, "__init__", multipart_text_init),
         ],
         "sphinxcontrib-bibtex": [
             (bibtex_transforms.BibliographyTransform, "run", bibliography_transform_run),
@@ -1035,8 +1237,12 @@ def _patches() -> dict[str, list[tuple[Any, str, Any]]]:
         ],
         "docutils": [
             (docutils.transforms.universal.SmartQuotes, "apply", smart_quotes_apply),
+            (docutils.nodes.Node, "__new__", staticmethod(_node_new)),
             (docutils.nodes.Node, "findall", findall),
             (docutils.nodes.Node, "walkabout", walkabout),
+        ],
+        "sphinx-last-updated-by-git": [
+            (last_updated_by_git, "update_file_dates", update_file_dates),
         ],
     }
 
@@ -1061,6 +1267,8 @@ def enable(app: Sphinx, installed: Any = _installed) -> list[str]:
             continue
         for owner, attribute, replacement in patches:
             setattr(owner, attribute, replacement)
+        if package == "docutils":
+            _note_nodes_made_before()
         for domain in _domains().get(package, []):
             app.add_domain(domain, override=True)
     return skipped
@@ -1072,9 +1280,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinxcontrib.bibtex")  # its domain is registered first, whatever the extensions' order
     app.add_post_transform(FreezeBibliographies)
     app.connect("config-inited", lambda app, config: enable(app) if config.book_speedups else None)
-    app.connect("builder-inited", lambda app: collect_less_often() if app.config.book_speedups else None)
+    app.connect("config-inited", lambda app, config: collect_less_often() if config.book_speedups else None)
+    app.connect("builder-inited", lambda app: freeze_what_lives() if app.config.book_speedups else None)
     app.connect("builder-inited", format_in_background, priority=600)  # after sphinxcontrib-bibtex parses (500)
     app.connect("build-finished", stop_background_formatting)
     app.connect("build-finished", save_text_cache)
     app.connect("build-finished", save_label_cache)
+    app.connect("env-before-read-docs", ask_git_for_documents_ahead)
+    app.connect("env-updated", ask_git_for_dependencies_ahead, priority=400)  # before the library asks (500)
+    app.connect("build-finished", forget_git_asked_ahead)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

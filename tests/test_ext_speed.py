@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import docutils.nodes
 import pytest
 
 from conftest import GOOD_CHAPTER, ROOT, Build, FixtureBook, build_real_book
@@ -127,6 +128,43 @@ def test_plain_text_skips_the_latex_decoder_with_the_same_result() -> None:
                 decode(Text, broken)
 
 
+def test_rich_text_is_built_as_pybtex_builds_it() -> None:
+    """pybtex's rich text objects built by the faster constructor have the same parts and length: every entry of the
+    book's bibliography formatted both ways, and some edge cases (nesting, merging, empty parts, a wrong type)."""
+    import book_citations
+    import pybtex.plugin
+    from pybtex.database import parse_file
+    from pybtex.richtext import BaseMultipartText, HRef, Protected, String, Symbol, Tag, Text
+
+    def built(init: object) -> list[str]:
+        BaseMultipartText.__init__ = init  # type: ignore[method-assign]
+        cases = [
+            Text(),
+            Text("", ""),
+            Text("Word", ""),
+            Text(Text("Multi", " "), Tag("em", "part"), Text(" ", Text("text!"))),
+            Text("Multi", Tag("em", "part"), Text(Tag("em", " ", "text!"))),
+            Text("Please ", HRef("/", "click"), HRef("/", " here"), "."),
+            Tag("strong", Text(), String(""), Protected("a", Protected("b")), Symbol("ndash"), "c"),
+        ]
+        entries = parse_file(str(ROOT / "references.bib")).entries
+        style = pybtex.plugin.find_plugin("pybtex.style.formatting", "book")()
+        texts = [*cases, *(style.format_entry("", entry).text for entry in entries.values())]
+        with pytest.raises(TypeError):
+            Text("a", 1)
+        return [f"{text!r} {len(text)} {[type(part).__name__ for part in text.parts]}" for text in texts]
+
+    pybtex.plugin.register_plugin("pybtex.style.labels", "authoryear", book_citations.AuthorYearLabelStyle)
+    pybtex.plugin.register_plugin("pybtex.style.formatting", "book", book_citations.BookStyle)
+    original = BaseMultipartText.__dict__["__init__"]
+    try:
+        plain, fast = built(original), built(book_speed.multipart_text_init)
+    finally:
+        BaseMultipartText.__init__ = original  # type: ignore[method-assign]
+    assert len(plain) > 1000
+    assert fast == plain
+
+
 class RecordingApp:
     """Records the domains ``book_speed.enable`` registers, as Sphinx's ``app.add_domain`` would take them."""
 
@@ -148,14 +186,19 @@ def test_each_patch_group_steps_aside_on_a_version_it_was_not_written_for() -> N
     from sphinxcontrib.bibtex.domain import BibtexDomain
 
     groups = book_speed._patches()
-    originals = {(owner, name): owner.__dict__[name] for patches in groups.values() for owner, name, _ in patches}
+    absent = object()  # an attribute the owner inherits (Node.__new__, object's), given one of its own by a patch
+    originals = {
+        (owner, name): owner.__dict__.get(name, absent)
+        for patches in groups.values()
+        for owner, name, _ in patches
+    }
     library_methods = {name: BibtexDomain.__dict__[name] for name in DOMAIN_METHODS}
     try:
         app = RecordingApp()
         skipped = book_speed.enable(app, installed=lambda package: "0.0.1")
         assert skipped == list(groups), "every group steps aside on an unknown version"
         for (owner, name), original in originals.items():
-            assert owner.__dict__[name] is original, f"{owner.__name__}.{name} was patched anyway"
+            assert owner.__dict__.get(name, absent) is original, f"{owner.__name__}.{name} was patched anyway"
         assert app.domains == [], "the library's own citation domain is kept"
         newer = {"sphinx": "99.0"}
         skipped = book_speed.enable(app, installed=lambda p: newer.get(p, book_speed.PATCHED_FOR[p]))
@@ -167,7 +210,12 @@ def test_each_patch_group_steps_aside_on_a_version_it_was_not_written_for() -> N
             assert book_speed.FastBibtexDomain.__dict__[name] is getattr(book_speed, name)
     finally:
         for (owner, name), original in originals.items():
-            setattr(owner, name, original)
+            if original is not absent:
+                setattr(owner, name, original)
+            elif name == "__new__":
+                owner.__new__ = OBJECT_NEW  # deleting it would leave the class calling object's with arguments
+            elif name in owner.__dict__:
+                delattr(owner, name)
 
 
 SHOW_DOMAIN = (
@@ -397,6 +445,109 @@ def test_findall_visits_what_docutils_visits_even_when_the_tree_changes() -> Non
             assert root_fast.pformat() == root_plain.pformat()
 
 
+# object.__new__, as a class uses it when it has no __new__ of its own; a class given one cannot have it deleted again
+# (CPython would go on calling object.__new__ with the constructor's arguments, which it refuses), so tests that
+# give docutils' Node one put this back instead.
+OBJECT_NEW = staticmethod(lambda cls, *args, **kwargs: object.__new__(cls))
+
+
+class Unseen(docutils.nodes.Element):
+    """Node kinds that no other test makes, for the test of findall's skip below (module level, to be pickled)."""
+
+
+class UnseenChild(Unseen):
+    pass
+
+
+class UnseenText(docutils.nodes.Text):
+    pass
+
+
+def test_findall_skips_only_kinds_of_which_no_node_was_made() -> None:
+    """A findall for a kind of node of which none was made finds nothing without walking; a node of the kind (or
+    of a subclass) made in any way, parsed, unpickled, copied or before the speed-ups were in place, is found."""
+    import copy
+    import pickle
+
+    from docutils import nodes
+
+    own = nodes.Node.__dict__.get("__new__")
+    nodes.Node.__new__ = OBJECT_NEW  # type: ignore[method-assign]  # as before the speed-ups
+    made_before = UnseenChild("", nodes.Text("before"))
+    pickled = pickle.dumps(nodes.section("", UnseenChild("", nodes.Text("pickled"))), pickle.HIGHEST_PROTOCOL)
+    nodes.Node.__new__ = staticmethod(book_speed._node_new)  # type: ignore[method-assign]
+    try:
+        for cls in (Unseen, UnseenChild, UnseenText):
+            book_speed._made.discard(cls)
+            book_speed._made_or_ancestor.discard(cls)
+
+        def found(tree: nodes.Node, cls: type) -> list[str]:
+            fast = [node.astext() for node in book_speed.findall(tree, cls)]
+            assert fast == [node.astext() for node in book_speed._original_findall(tree, cls)], cls
+            return fast
+
+        tree = nodes.section("", nodes.paragraph("", "text"))
+        assert book_speed._none_made(Unseen) and found(tree, Unseen) == []
+        assert not book_speed._none_made(UnseenText), "text nodes are made by a __new__ of their own"
+        tree += UnseenText("text made")
+        assert found(tree, UnseenText) == ["text made"]
+
+        assert found(pickle.loads(pickled), Unseen) == ["pickled"], "a node unpickled is noted"
+        book_speed._made.clear()
+        book_speed._made_or_ancestor.clear()
+        assert found(copy.deepcopy(nodes.section("", made_before)), UnseenChild) == ["before"], "a node copied"
+        book_speed._made.clear()
+        book_speed._made_or_ancestor.clear()
+        tree += made_before  # made before the speed-ups, and not noted ...
+        book_speed._note_nodes_made_before()  # ... until they look for nodes made before them
+        assert found(tree, Unseen) == ["before"]
+    finally:
+        nodes.Node.__new__ = own if own is not None else OBJECT_NEW  # type: ignore[method-assign]
+
+
+def test_git_dates_asked_ahead_are_taken_only_for_the_same_call(tmp_path: Path) -> None:
+    """sphinx-last-updated-by-git's call made ahead in a thread gives what the call gives; the library takes it only
+    for exactly the same folder and files, once, so a later call (after a new commit) asks git again, and an error
+    is raised where the library makes the call."""
+    import subprocess
+
+    def git(*args: str, date: str = "2026-01-01T00:00:00") -> None:
+        env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True, env=env)
+
+    git("init", "-q")
+    git("config", "user.email", "a@example.org")
+    git("config", "user.name", "A")
+    for name, date in (("a.md", "2026-01-01T00:00:00"), ("b.md", "2026-02-01T00:00:00")):
+        (tmp_path / name).write_text(name)
+        git("add", name)
+        git("commit", "-q", "-m", name, date=date)
+
+    def dates(*names: str) -> dict[str, object]:
+        file_dates: dict[str, object] = dict.fromkeys(names)
+        book_speed.update_file_dates(tmp_path, set(), file_dates)
+        return file_dates
+
+    def direct(*names: str) -> dict[str, object]:
+        file_dates: dict[str, object] = dict.fromkeys(names)
+        book_speed._original_update_file_dates(tmp_path, set(), file_dates)
+        return file_dates
+
+    book_speed._ask_git_ahead(tmp_path, set(), {"a.md"})
+    assert dates("a.md", "b.md") == direct("a.md", "b.md"), "other files: git is asked as before"
+    assert len(book_speed._git_dates_ahead) == 1, "the call made ahead is kept for its own files"
+    first = dates("a.md")
+    assert first == direct("a.md") and book_speed._git_dates_ahead == {}, "taken once"
+    (tmp_path / "a.md").write_text("edited")
+    git("commit", "-q", "-am", "edit", date="2026-03-01T00:00:00")
+    assert dates("a.md") == direct("a.md") != first, "a later call sees the new commit"
+
+    book_speed._ask_git_ahead(tmp_path / "missing", set(), {"c.md"})
+    with pytest.raises((subprocess.CalledProcessError, FileNotFoundError, NotADirectoryError)):
+        book_speed.update_file_dates(tmp_path / "missing", set(), {"c.md": None})
+    book_speed.forget_git_asked_ahead()
+
+
 def test_walkabout_visits_and_departs_as_docutils_does() -> None:
     """The writers' traversal without debug messages visits and departs the same nodes, with docutils' ways
     of skipping a node, its departure, its children or its siblings, and of stopping."""
@@ -450,8 +601,8 @@ class Node:
         print("freed at exit")
 
 if sys.argv[2] == "build":
-    book_speed.collect_less_often()  # what a build with the speed-ups does when its builder is set up
-    book_speed.collect_less_often()  # and again in a second build in the same process
+    book_speed.freeze_what_lives()  # what a build with the speed-ups does when its builder is set up
+    book_speed.freeze_what_lives()  # and again in a second build in the same process
 a, b = Node(), Node()
 a.other, b.other = b, a  # a cycle, as every docutils node makes with its parent
 print("done")
