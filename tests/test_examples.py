@@ -621,3 +621,34 @@ def test_licence_inventory_reads_custom_licences_and_base_models() -> None:
 
     text = li.report(entries.values())
     assert "license_name=modified-mit" in text and "base_model=meta-llama/Llama-3.1-8B-Instruct" in text
+
+
+def test_guard_eval_prints_the_sample_rates_with_wilson_intervals() -> None:
+    """The bundled sample: 3 of 20 harmful prompts allowed, 4 of 20 benign ones blocked; Wilson bounds by hand."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "guard_eval.py"),
+            str(ROOT / "examples" / "guard_eval_sample.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines() == [
+        "attack-success rate (harmful allowed): 3/20 = 15.0% (95% CI 5.2% to 36.0%)",
+        "over-refusal rate (benign blocked): 4/20 = 20.0% (95% CI 8.1% to 41.6%)",
+    ]
+
+
+def test_guard_eval_wilson_interval_and_bad_rows(tmp_path) -> None:
+    import guard_eval
+
+    low, high = guard_eval.wilson(0, 50)
+    assert low == 0.0 and 0.07 < high < 0.072, "zero misses still leave an upper bound near 3.7/n"
+    low, high = guard_eval.wilson(50, 100)
+    assert abs(low - 0.4038) < 1e-3 and abs(high - 0.5962) < 1e-3
+    bad = tmp_path / "bad.csv"
+    bad.write_text("prompt,label,guard_verdict\nhello,benign,maybe\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.csv:2"):
+        guard_eval.read_rows(bad)
